@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "MultiSocket",
+    products: [
+        .library(name: "MultiSocketConnector", targets: ["MultiSocketConnector"]),
+        .library(name: "MultiSocket", targets: ["MultiSocket"]),
+        .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
+        .executable(name: "Demo", targets: ["Demo"]),
+    ],
+    targets: [
+        .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
+        .target(
+            name: "MultiSocketConnector",
+            dependencies: ["CMultiSocketShims"],
+            path: "Sources/Connector"
+        ),
+        .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket"),
+        .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols"),
+        .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
+        .executableTarget(name: "Demo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
+        .testTarget(
+            name: "ConnectorTests",
+            dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
+            path: "Tests/ConnectorTests"
+        ),
+        .testTarget(
+            name: "MultiSocketTests",
+            dependencies: ["MultiSocket", "MultiSocketTestSupport"],
+            path: "Tests/MultiSocketTests"
+        ),
+        .testTarget(
+            name: "ProtocolsTests",
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
+            path: "Tests/ProtocolsTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,29 @@
+#ifndef C_MULTISOCKET_SHIMS_H
+#define C_MULTISOCKET_SHIMS_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/un.h>
+#include <errno.h>
+
+/// The errno of the calling thread (Swift cannot read the macro directly in every toolchain).
+static inline int cms_errno(void) { return errno; }
+
+/// accept4(2) with non-blocking, close-on-exec flags.
+static inline int cms_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+static inline uint32_t cms_epollin(void) { return EPOLLIN; }
+static inline uint32_t cms_epollout(void) { return EPOLLOUT; }
+static inline uint32_t cms_epollet(void) { return EPOLLET; }
+static inline uint32_t cms_epollerr(void) { return EPOLLERR; }
+static inline uint32_t cms_epollhup(void) { return EPOLLHUP; }
+static inline uint32_t cms_epollrdhup(void) { return EPOLLRDHUP; }
+
+#endif

@@ -1,0 +1,1 @@
+// Headers-only shim target; this file exists so SwiftPM builds the module.

@@ -1,0 +1,282 @@
+import Synchronization
+
+/// Owns a socket's dialers, listeners and pipes: dials and listens on addresses, enforces the pipe limit,
+/// and reports pipes coming and going to its handler.
+///
+/// At the limit, dialers pause and accepted connections wait unread in a backlog; when a pipe leaves,
+/// the oldest waiting connection is admitted and dialers resume.
+public final class Connector: Sendable {
+    private struct Waiting {
+        var link: any PipeLink
+        var address: String
+    }
+
+    private struct State {
+        var closed = false
+        var accepting = true
+        var pipes: [UInt32: Pipe] = [:]
+        var adding = 0
+        var dialers: [Dialer] = []
+        var dialerOfPipe: [UInt32: Dialer] = [:]
+        var listeners: [String: any TransportListener] = [:]
+        var backlog = Ring<Waiting>()
+        var limit: Int?
+        var handler: (any ConnectorHandler)?
+
+        var atLimit: Bool {
+            guard let limit else { return false }
+            return pipes.count + adding >= limit
+        }
+    }
+
+    /// The connector's settings. ``pipeLimit`` can be changed later.
+    public let options: ConnectorOptions
+    private let reactor: Reactor
+    private let state: Mutex<State>
+
+    package init(options: ConnectorOptions, reactor: Reactor = .shared) {
+        self.options = options
+        self.reactor = reactor
+        self.state = Mutex(State(limit: options.pipeLimit))
+    }
+
+    /// Sets the owner that vets and receives pipes. Call once, before dialing or listening.
+    package func setHandler(_ handler: any ConnectorHandler) {
+        state.withLock { $0.handler = handler }
+    }
+
+    // MARK: Dial and listen
+
+    /// Dials `address` and keeps the connection up, redialing with backoff whenever it is lost.
+    ///
+    /// With `waitForConnection` (the default) the first attempt completes before this returns, and its
+    /// failure is thrown (the dialer is then discarded). Without it, the call returns at once and the
+    /// dialer keeps trying in the background, reporting failures as events.
+    /// Cancellation does not interrupt the first attempt, which is short.
+    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`,
+    ///   `addressInUse` (a dialer for this address exists) or `closed`.
+    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
+        let parsed = try Address(address)
+        let dialer = Dialer(text: address, address: parsed, options: options, reactor: reactor, connector: self)
+        let paused = try state.withLock { state throws(MultiSocketError) -> Bool in
+            if state.closed || !state.accepting { throw MultiSocketError(.closed, "connector closed") }
+            if state.dialers.contains(where: { $0.text == address }) {
+                throw MultiSocketError(.addressInUse, "already dialing \(address)")
+            }
+            state.dialers.append(dialer)
+            return state.atLimit
+        }
+        if paused { dialer.pause() }
+        guard waitForConnection else {
+            dialer.attempt()
+            return
+        }
+        let failure = await withCheckedContinuation { continuation in
+            dialer.attempt { continuation.resume(returning: $0) }
+        }
+        if let failure {
+            state.withLock { state in state.dialers.removeAll { $0 === dialer } }
+            throw failure
+        }
+    }
+
+    /// Stops the dialer for `address`; its pipe, if any, stays.
+    public func stopDialing(_ address: String) {
+        let removed = state.withLock { state -> [Dialer] in
+            let removed = state.dialers.filter { $0.text == address }
+            state.dialers.removeAll { $0.text == address }
+            return removed
+        }
+        for dialer in removed { dialer.close() }
+    }
+
+    /// Listens on `address` and returns the address actually bound (a tcp port 0 replaced by the real
+    /// port), ready to be dialed.
+    ///
+    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
+    ///   `closed`.
+    @discardableResult
+    public func listen(_ address: String) throws -> Address {
+        let parsed = try Address(address)
+        if state.withLock({ $0.closed || !$0.accepting }) { throw MultiSocketError(.closed, "connector closed") }
+        let listener = try Transports.listen(parsed, options: options.pipeOptions, reactor: reactor) { [self] link in
+            _ = add(link, address: address, dialer: nil)
+        }
+        let bound = listener.address
+        let kept = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.listeners["\(bound)"] = listener
+            return true
+        }
+        if !kept {
+            listener.close()
+            throw MultiSocketError(.closed, "connector closed")
+        }
+        return bound
+    }
+
+    /// Stops listening on `address` (as given, or as returned by ``listen(_:)``); accepted pipes stay.
+    public func stopListening(_ address: String) {
+        let bound = (try? Address(address)).map { "\($0)" } ?? address
+        let listener = state.withLock { state in
+            state.listeners.removeValue(forKey: bound) ?? state.listeners.removeValue(forKey: address)
+        }
+        listener?.close()
+    }
+
+    // MARK: Pipes
+
+    /// The live pipes.
+    public var pipes: [Pipe] {
+        state.withLock { Array($0.pipes.values) }
+    }
+
+    /// The live pipe with `id`, if any.
+    public func pipe(_ id: UInt32) -> Pipe? {
+        state.withLock { $0.pipes[id] }
+    }
+
+    /// The most pipes at once, or `nil` for no limit. Changing it takes effect at once: lowering it keeps
+    /// existing pipes but admits no new ones; raising it admits waiting connections and resumes dialers.
+    public var pipeLimit: Int? {
+        get { state.withLock { $0.limit } }
+        set {
+            state.withLock { $0.limit = newValue }
+            recheckLimit()
+        }
+    }
+
+    /// Adds a connected link as a pipe, unless the connector is closed, at its limit, or the handler
+    /// refuses it. Returns whether it was added.
+    @discardableResult
+    func add(_ link: any PipeLink, address: String, dialer: Dialer?) -> Bool {
+        enum Admission {
+            case admitted(any ConnectorHandler)
+            case waiting
+            case refused
+        }
+        let admission = state.withLock { state -> Admission in
+            if state.closed || !state.accepting { return .refused }
+            if state.atLimit {
+                guard dialer == nil, state.backlog.count < options.backlog else { return .refused }
+                state.backlog.append(Waiting(link: link, address: address))
+                return .waiting
+            }
+            guard let handler = state.handler else { return .refused }
+            state.adding += 1
+            return .admitted(handler)
+        }
+        let handler: any ConnectorHandler
+        switch admission {
+        case .admitted(let admitted):
+            handler = admitted
+        case .waiting:
+            return false
+        case .refused:
+            link.close()
+            return false
+        }
+        let id = PipeIDGenerator.shared.acquire()
+        let pipe = Pipe(id: id, address: address, isDialed: dialer != nil, link: link)
+        if let reason = handler.connectorShouldAdd(pipe) {
+            state.withLock { $0.adding -= 1 }
+            link.close()
+            PipeIDGenerator.shared.release(id)
+            handler.connectorRefused(pipe, reason: reason)
+            recheckLimit()
+            return false
+        }
+        let registered = state.withLock { state -> Bool in
+            state.adding -= 1
+            if state.closed { return false }
+            state.pipes[id] = pipe
+            if let dialer { state.dialerOfPipe[id] = dialer }
+            return true
+        }
+        guard registered else {
+            link.close()
+            PipeIDGenerator.shared.release(id)
+            return false
+        }
+        handler.connectorAdded(pipe)
+        link.start(pipeID: id, delegate: handler) { [self] in removed(pipe) }
+        recheckLimit()
+        return true
+    }
+
+    private func removed(_ pipe: Pipe) {
+        let (handler, dialer) = state.withLock { state in
+            state.pipes[pipe.id] = nil
+            return (state.handler, state.dialerOfPipe.removeValue(forKey: pipe.id))
+        }
+        PipeIDGenerator.shared.release(pipe.id)
+        handler?.connectorRemoved(pipe)
+        dialer?.pipeClosed()
+        recheckLimit()
+    }
+
+    /// Below the limit: admit a waiting connection and resume dialers. At it: pause dialers.
+    private func recheckLimit() {
+        let (waiting, dialers, atLimit) = state.withLock { state -> (Waiting?, [Dialer], Bool) in
+            guard !state.closed, state.accepting else { return (nil, [], true) }
+            if !state.atLimit, let waiting = state.backlog.popFirst() { return (waiting, state.dialers, false) }
+            return (nil, state.dialers, state.atLimit)
+        }
+        if let waiting {
+            add(waiting.link, address: waiting.address, dialer: nil)
+            return
+        }
+        for dialer in dialers {
+            if atLimit { dialer.pause() } else { dialer.resume() }
+        }
+    }
+
+    func dialFailed(_ address: String, error: MultiSocketError) {
+        state.withLock { $0.handler }?.connectorDialFailed(address, error: error)
+    }
+
+    func reconnectScheduled(_ address: String, after delay: Duration) {
+        state.withLock { $0.handler }?.connectorReconnectScheduled(address, after: delay)
+    }
+
+    /// Joins this connector and `other` by an in-process link with no name: one pipe on each side.
+    /// Returns whether both sides admitted their pipe.
+    @discardableResult
+    package func join(_ other: Connector) -> Bool {
+        let (mine, theirs) = InprocTransport.pair((options.pipeOptions, other.options.pipeOptions))
+        let first = add(mine, address: "inproc://pair", dialer: nil)
+        let second = other.add(theirs, address: "inproc://pair", dialer: nil)
+        if !(first && second) {
+            mine.close()
+            return false
+        }
+        return true
+    }
+
+    // MARK: Closing
+
+    /// Stops dialers and listeners so no new pipe arrives; live pipes stay (used while lingering).
+    package func stopAccepting() {
+        let (dialers, listeners, waiting) = state.withLock { state in
+            state.accepting = false
+            defer {
+                state.dialers = []
+                state.listeners = [:]
+            }
+            return (state.dialers, Array(state.listeners.values), state.backlog.removeAll())
+        }
+        for dialer in dialers { dialer.close() }
+        for listener in listeners { listener.close() }
+        for entry in waiting { entry.link.close() }
+    }
+
+    /// Closes dialers, listeners and every pipe. Idempotent.
+    package func close() {
+        stopAccepting()
+        let pipes = state.withLock { state -> [Pipe] in
+            state.closed = true
+            return Array(state.pipes.values)
+        }
+        for pipe in pipes { pipe.link.close() }
+    }
+}

@@ -1,0 +1,16 @@
+/// The owner of a connector (the socket): it vets, receives and forgets pipes, and hears about dialing.
+/// Calls come from any thread with no connector lock held.
+package protocol ConnectorHandler: PipeDelegate {
+    /// A pipe is about to be added. Return `nil` to accept it, or a reason to refuse (it is closed).
+    func connectorShouldAdd(_ pipe: Pipe) -> String?
+    /// A pipe was added; the connector starts its link right after this returns.
+    func connectorAdded(_ pipe: Pipe)
+    /// A pipe was refused by ``connectorShouldAdd(_:)`` and closed.
+    func connectorRefused(_ pipe: Pipe, reason: String)
+    /// A pipe closed and was removed.
+    func connectorRemoved(_ pipe: Pipe)
+    /// A dial attempt failed.
+    func connectorDialFailed(_ address: String, error: MultiSocketError)
+    /// A dialer will try `address` again after `delay`.
+    func connectorReconnectScheduled(_ address: String, after delay: Duration)
+}

@@ -1,0 +1,45 @@
+/// Settings of a ``Connector``: how many pipes, how dialers reconnect, and per-pipe limits.
+public struct ConnectorOptions: Sendable {
+    /// The most pipes at once, or `nil` for no limit. At the limit, dialers pause and newly accepted
+    /// connections wait (unread) until a pipe leaves.
+    public var pipeLimit: Int?
+    /// The largest message content accepted on receive; a larger frame closes its pipe. `nil`: no limit.
+    public var maxReceiveSize: Int?
+    /// How many messages each pipe queues beyond what its transport has taken.
+    public var sendQueueSize: Int
+    /// Whether TCP pipes disable Nagle's algorithm.
+    public var tcpNoDelay: Bool
+    /// Whether dialers reconnect after a failed attempt or a lost pipe.
+    public var reconnect: Bool
+    /// The first reconnect delay; each failure multiplies it by a random factor in [1.1, 1.5).
+    public var minReconnectInterval: Duration
+    /// The longest reconnect delay, or `nil` for no cap.
+    public var maxReconnectInterval: Duration?
+    /// How many accepted connections may wait while the pipe limit is reached; more are closed.
+    public var backlog: Int
+
+    /// Creates options; every parameter has the documented default.
+    public init(
+        pipeLimit: Int? = nil,
+        maxReceiveSize: Int? = 128 * 1024,
+        sendQueueSize: Int = 64,
+        tcpNoDelay: Bool = true,
+        reconnect: Bool = true,
+        minReconnectInterval: Duration = .milliseconds(100),
+        maxReconnectInterval: Duration? = .seconds(8),
+        backlog: Int = 128
+    ) {
+        self.pipeLimit = pipeLimit
+        self.maxReceiveSize = maxReceiveSize
+        self.sendQueueSize = sendQueueSize
+        self.tcpNoDelay = tcpNoDelay
+        self.reconnect = reconnect
+        self.minReconnectInterval = minReconnectInterval
+        self.maxReconnectInterval = maxReconnectInterval
+        self.backlog = backlog
+    }
+
+    package var pipeOptions: PipeOptions {
+        PipeOptions(maxReceiveSize: maxReceiveSize, sendQueueSize: sendQueueSize, tcpNoDelay: tcpNoDelay)
+    }
+}

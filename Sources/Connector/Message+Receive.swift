@@ -1,0 +1,17 @@
+extension Message {
+    /// Applies the receive rule for a message handed over in memory (inproc): the arrival pipe is
+    /// prepended to the source, ttl drops by one, and a to-destination message loses its first
+    /// destination id (the sender's outgoing pipe).
+    ///
+    /// - Throws: ``FrameError`` when the frame codec would have rejected the same message.
+    package func arriving(on pipeID: UInt32) throws(FrameError) -> Message {
+        if source.count >= 255 { throw .hopsOverflow }
+        if sendType == .toDest && destination.isEmpty { throw .missingDestination }
+        if ttl == 0 { throw .ttlExpired }
+        var arrived = self
+        arrived.source.ids.insert(pipeID, at: 0)
+        arrived.ttl = ttl - 1
+        if sendType == .toDest { arrived.destination.ids.removeFirst() }
+        return arrived
+    }
+}

@@ -1,0 +1,38 @@
+/// One live connection to one peer, with a process-unique id.
+///
+/// Pipes are made by a ``Connector`` from dialed or accepted connections; their ids are what message
+/// paths record.
+public final class Pipe: Sendable, CustomStringConvertible {
+    /// The pipe's id: 31-bit, nonzero, unique in the process while the pipe lives.
+    public let id: UInt32
+    /// The address given to the dialer or listener that made this pipe.
+    public let address: String
+    /// Whether this pipe was dialed (`true`) or accepted (`false`).
+    public let isDialed: Bool
+    /// The local end's address.
+    public var localAddress: String { link.localAddress }
+    /// The remote end's address.
+    public var remoteAddress: String { link.remoteAddress }
+
+    package let link: any PipeLink
+
+    package init(id: UInt32, address: String, isDialed: Bool, link: any PipeLink) {
+        self.id = id
+        self.address = address
+        self.isDialed = isDialed
+        self.link = link
+    }
+
+    /// Closes the pipe; idempotent. The connector removes it and, for a dialed pipe, redials.
+    public func close() {
+        link.close()
+    }
+
+    /// Lets a pipe that the receiver paused deliver again.
+    package func resumeReceiving() {
+        link.resumeReceiving()
+    }
+
+    /// The pipe's id and address.
+    public var description: String { "pipe \(id) (\(isDialed ? "dialed" : "accepted") \(address))" }
+}

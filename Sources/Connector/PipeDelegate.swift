@@ -1,0 +1,11 @@
+/// What a pipe reports to the socket that owns it. Calls may come from any thread (the reactor thread
+/// for stream transports, the sending task for inproc) and are made without any pipe lock held.
+package protocol PipeDelegate: AnyObject, Sendable {
+    /// A message arrived on pipe `pipeID`. Returns `false` when the receiver is full: the pipe then stops
+    /// delivering until ``Pipe/resumeReceiving()`` is called.
+    func pipe(_ pipeID: UInt32, received message: Message) -> Bool
+    /// The pipe's outbound queue emptied after a send reported it busy or full.
+    func pipeDrained(_ pipeID: UInt32)
+    /// A frame was rejected; for reasons that close the pipe, the close follows.
+    func pipe(_ pipeID: UInt32, rejected reason: FrameError)
+}

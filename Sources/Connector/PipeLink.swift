@@ -1,0 +1,18 @@
+/// The transport-specific half of a pipe: how bytes or messages actually move.
+package protocol PipeLink: AnyObject, Sendable {
+    /// Starts delivering to `delegate`. Before this, nothing is read. `onClose` runs once when the link
+    /// closes, for whatever reason.
+    func start(pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void)
+    /// Queues or writes a message; never blocks.
+    func send(_ message: Message) -> PipeSendResult
+    /// Lets a paused link deliver again.
+    func resumeReceiving()
+    /// Closes the link; idempotent. `onClose` follows (at once or on the reactor thread).
+    func close()
+    /// Whether messages are queued that the transport has not taken yet.
+    var hasPendingOutput: Bool { get }
+    /// The address of this end, as text.
+    var localAddress: String { get }
+    /// The address of the other end, as text.
+    var remoteAddress: String { get }
+}

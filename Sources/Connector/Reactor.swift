@@ -1,0 +1,200 @@
+import CMultiSocketShims
+import Glibc
+import Synchronization
+
+/// An object that receives readiness events for one file descriptor on the reactor thread.
+package protocol ReactorHandler: AnyObject, Sendable {
+    /// Called on the reactor thread with the epoll event bits.
+    func reactorEvent(_ events: UInt32)
+}
+
+/// The I/O engine: one thread running an edge-triggered `epoll` loop, woken by an `eventfd`.
+///
+/// Readiness events, posted jobs and timers all run on that thread, in that order each turn. No thread
+/// per connection, no polling: the loop sleeps in `epoll_wait` until a descriptor, a job or the
+/// nearest timer needs it.
+package final class Reactor: @unchecked Sendable {
+    /// The reactor used by every connector unless told otherwise.
+    package static let shared = Reactor(name: "multisocket-io")
+
+    private typealias Job = @Sendable () -> Void
+
+    private struct Timer {
+        var deadline: UInt64
+        var id: UInt64
+        var job: Job
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var wakePending = false
+        var timers: [Timer] = []
+        var nextTimerID: UInt64 = 1
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let queue = Mutex(Queue())
+    private let threadID = Atomic<UInt>(0)
+    /// Handlers deregistered during the current turn; released once no event of the turn can name them.
+    /// Touched only on the reactor thread.
+    private var retiring: [Unmanaged<AnyObject>] = []
+
+    /// Creates a reactor and starts its thread.
+    package init(name: String) {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd descriptor")
+        var event = epoll_event()
+        event.events = cms_epollin()
+        event.data.u64 = 0
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, reactorThreadMain, context)
+        precondition(created == 0, "cannot start the reactor thread")
+        pthread_detach(thread)
+    }
+
+    /// Whether the caller runs on this reactor's thread.
+    package var isCurrent: Bool {
+        threadID.load(ordering: .acquiring) == UInt(pthread_self())
+    }
+
+    /// Registers `fd` for edge-triggered read, write and hang-up events delivered to `handler`.
+    ///
+    /// The reactor keeps `handler` alive until ``deregister(_:handler:)``.
+    package func register(_ fd: Int32, handler: any ReactorHandler) -> Bool {
+        let retained = Unmanaged<AnyObject>.passRetained(handler as AnyObject)
+        var event = epoll_event()
+        event.events = cms_epollin() | cms_epollout() | cms_epollrdhup() | cms_epollet()
+        event.data.u64 = UInt64(UInt(bitPattern: retained.toOpaque()))
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+            retained.release()
+            return false
+        }
+        return true
+    }
+
+    /// Stops events for `fd`. Must run on the reactor thread; the handler is released at the end of the
+    /// current turn.
+    package func deregister(_ fd: Int32, handler: any ReactorHandler) {
+        precondition(isCurrent, "deregister must run on the reactor thread")
+        var event = epoll_event()
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        retiring.append(Unmanaged<AnyObject>.passUnretained(handler as AnyObject))
+    }
+
+    /// Runs `job` on the reactor thread, after the events of the current turn.
+    package func execute(_ job: @escaping @Sendable () -> Void) {
+        let wake = queue.withLock { queue -> Bool in
+            queue.jobs.append(job)
+            defer { queue.wakePending = true }
+            return !queue.wakePending
+        }
+        if wake && !isCurrent { signal() }
+    }
+
+    /// Runs `job` on the reactor thread once `delay` has passed. Returns an id for ``cancelTimer(_:)``.
+    @discardableResult
+    package func schedule(after delay: Duration, _ job: @escaping @Sendable () -> Void) -> UInt64 {
+        let deadline = Self.now() &+ Self.nanoseconds(delay)
+        let id = queue.withLock { queue -> UInt64 in
+            let id = queue.nextTimerID
+            queue.nextTimerID += 1
+            queue.timers.append(Timer(deadline: deadline, id: id, job: job))
+            return id
+        }
+        if !isCurrent { signal() }
+        return id
+    }
+
+    /// Cancels a timer that has not fired yet; a no-op otherwise.
+    package func cancelTimer(_ id: UInt64) {
+        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
+    }
+
+    private func signal() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    fileprivate func run() {
+        threadID.store(UInt(pthread_self()), ordering: .releasing)
+        let capacity = 256
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        while true {
+            let count = epoll_wait(epollFD, events, Int32(capacity), waitTimeout())
+            if count > 0 {
+                for index in 0..<Int(count) {
+                    let event = events[index]
+                    if event.data.u64 == 0 {
+                        var value: UInt64 = 0
+                        _ = Glibc.read(wakeFD, &value, 8)
+                        continue
+                    }
+                    let pointer = UnsafeRawPointer(bitPattern: UInt(event.data.u64))!
+                    let handler = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
+                    (handler as! any ReactorHandler).reactorEvent(event.events)
+                }
+            }
+            runDueTimers()
+            runJobs()
+            for handler in retiring { handler.release() }
+            retiring.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func runJobs() {
+        while true {
+            let jobs = queue.withLock { queue -> [Job] in
+                if queue.jobs.isEmpty {
+                    queue.wakePending = false
+                    return []
+                }
+                defer { queue.jobs.removeAll(keepingCapacity: true) }
+                return queue.jobs
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job() }
+        }
+    }
+
+    private func runDueTimers() {
+        let now = Self.now()
+        let due = queue.withLock { queue -> [Timer] in
+            let due = queue.timers.filter { $0.deadline <= now }
+            if !due.isEmpty { queue.timers.removeAll { $0.deadline <= now } }
+            return due
+        }
+        for timer in due.sorted(by: { $0.deadline < $1.deadline }) { timer.job() }
+    }
+
+    private func waitTimeout() -> Int32 {
+        queue.withLock { queue -> Int32 in
+            if !queue.jobs.isEmpty { return 0 }
+            guard let nearest = queue.timers.map(\.deadline).min() else { return -1 }
+            let now = Self.now()
+            if nearest <= now { return 0 }
+            return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
+        }
+    }
+
+    private static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}
+
+private func reactorThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    let reactor = Unmanaged<Reactor>.fromOpaque(context!).takeRetainedValue()
+    reactor.run()
+    return nil
+}

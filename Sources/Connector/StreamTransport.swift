@@ -1,0 +1,183 @@
+import CMultiSocketShims
+import Glibc
+import Synchronization
+
+/// The tcp and ipc transports: non-blocking stream sockets on the reactor.
+enum StreamTransport {
+    /// Connects to `address` without blocking; `completion` runs once, on the reactor thread or the
+    /// caller's.
+    static func dial(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
+    ) {
+        let resolved: SystemSocket.Resolved
+        let fd: Int32
+        do {
+            resolved = try SystemSocket.resolve(address, passive: false)
+            fd = try SystemSocket.makeSocket(family: resolved.family)
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        let status = resolved.withSockaddr { connect(fd, $0, $1) }
+        let error = status == 0 ? 0 : cms_errno()
+        if error == 0 {
+            completion(.success(makeLink(fd: fd, family: resolved.family, options: options, reactor: reactor)))
+        } else if error == EINPROGRESS {
+            let waiter = ConnectWaiter(fd: fd, reactor: reactor) { error in
+                if error == 0 {
+                    completion(.success(makeLink(fd: fd, family: resolved.family, options: options, reactor: reactor)))
+                } else {
+                    Glibc.close(fd)
+                    completion(.failure(connectError(error, address)))
+                }
+            }
+            if !reactor.register(fd, handler: waiter) {
+                Glibc.close(fd)
+                completion(.failure(SystemSocket.systemError("epoll_ctl")))
+            }
+        } else {
+            Glibc.close(fd)
+            completion(.failure(connectError(error, address)))
+        }
+    }
+
+    /// Binds and listens on `address`; each accepted connection is handed to `accept` on the reactor
+    /// thread.
+    static func listen(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        accept: @escaping @Sendable (any PipeLink) -> Void
+    ) throws(MultiSocketError) -> any TransportListener {
+        let resolved = try SystemSocket.resolve(address, passive: true)
+        if case .ipc(let path) = address { try removeStaleSocketFile(path) }
+        let fd = try SystemSocket.makeSocket(family: resolved.family)
+        if resolved.family != AF_UNIX { SystemSocket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+        if resolved.withSockaddr({ bind(fd, $0, $1) }) != 0 {
+            let error = cms_errno()
+            Glibc.close(fd)
+            switch error {
+            case EADDRINUSE: throw MultiSocketError(.addressInUse, "\(address)")
+            case EADDRNOTAVAIL, EACCES, ENOENT, ENOTDIR:
+                throw MultiSocketError(.badAddress, "\(address): \(String(cString: strerror(error)))")
+            default: throw SystemSocket.systemError("bind \(address)", error)
+            }
+        }
+        guard Glibc.listen(fd, SOMAXCONN) == 0 else {
+            let error = SystemSocket.systemError("listen \(address)")
+            Glibc.close(fd)
+            throw error
+        }
+        let bound: Address
+        switch address {
+        case .tcp(let host, _): bound = .tcp(host: host, port: SystemSocket.boundPort(fd))
+        default: bound = address
+        }
+        let listener = StreamListener(fd: fd, address: bound, family: resolved.family, options: options,
+                                      reactor: reactor, accept: accept)
+        guard reactor.register(fd, handler: listener) else {
+            Glibc.close(fd)
+            throw SystemSocket.systemError("epoll_ctl")
+        }
+        return listener
+    }
+
+    static func makeLink(fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor) -> StreamLink {
+        SystemSocket.configureConnected(fd, family: family, noDelay: options.tcpNoDelay)
+        let scheme = family == AF_UNIX ? "ipc" : "tcp"
+        return StreamLink(
+            fd: fd, reactor: reactor, options: options,
+            localAddress: SystemSocket.describe(fd, peer: false, scheme: scheme),
+            remoteAddress: SystemSocket.describe(fd, peer: true, scheme: scheme)
+        )
+    }
+
+    /// A socket file left by a previous run is replaced; any other file at the path is an error.
+    private static func removeStaleSocketFile(_ path: String) throws(MultiSocketError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw MultiSocketError(.badAddress, "ipc://\(path) exists and is not a socket")
+        }
+        if unlink(path) != 0 { throw MultiSocketError(.addressInUse, "ipc://\(path) cannot be replaced") }
+    }
+
+    private static func connectError(_ error: Int32, _ address: Address) -> MultiSocketError {
+        switch error {
+        case ECONNREFUSED, ENOENT, EAGAIN, ENETUNREACH, EHOSTUNREACH, ECONNRESET:
+            MultiSocketError(.connectionRefused, "\(address): \(String(cString: strerror(error)))")
+        case ETIMEDOUT:
+            MultiSocketError(.timedOut, "\(address): connect timed out")
+        default:
+            SystemSocket.systemError("connect \(address)", error)
+        }
+    }
+}
+
+/// Waits on the reactor for a non-blocking connect to finish.
+private final class ConnectWaiter: ReactorHandler, @unchecked Sendable {
+    private let fd: Int32
+    private let reactor: Reactor
+    private var completion: ((Int32) -> Void)?
+
+    init(fd: Int32, reactor: Reactor, completion: @escaping @Sendable (Int32) -> Void) {
+        self.fd = fd
+        self.reactor = reactor
+        self.completion = completion
+    }
+
+    func reactorEvent(_ events: UInt32) {
+        guard let completion else { return }
+        self.completion = nil
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        reactor.deregister(fd, handler: self)
+        completion(error)
+    }
+}
+
+/// A listening stream socket; accepts on the reactor thread until the kernel has no more connections.
+private final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendable {
+    let address: Address
+    private let fd: Int32
+    private let family: Int32
+    private let options: PipeOptions
+    private let reactor: Reactor
+    private let accept: @Sendable (any PipeLink) -> Void
+    private let closed = Atomic(false)
+
+    init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
+         accept: @escaping @Sendable (any PipeLink) -> Void) {
+        self.fd = fd
+        self.address = address
+        self.family = family
+        self.options = options
+        self.reactor = reactor
+        self.accept = accept
+    }
+
+    func reactorEvent(_ events: UInt32) {
+        guard events & cms_epollin() != 0 else { return }
+        while !closed.load(ordering: .acquiring) {
+            let connection = cms_accept(fd)
+            if connection < 0 {
+                if cms_errno() == EINTR { continue }
+                return
+            }
+            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
+        }
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        reactor.execute { [self] in
+            reactor.deregister(fd, handler: self)
+            Glibc.close(fd)
+            if case .ipc(let path) = address { unlink(path) }
+        }
+    }
+}

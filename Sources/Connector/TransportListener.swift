@@ -1,0 +1,7 @@
+/// A transport's listening endpoint, as the connector sees it.
+package protocol TransportListener: AnyObject, Sendable {
+    /// The address actually bound (a tcp port 0 replaced by the real port).
+    var address: Address { get }
+    /// Stops accepting and releases the endpoint; idempotent. Accepted links are not affected.
+    func close()
+}

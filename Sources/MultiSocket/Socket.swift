@@ -1,0 +1,293 @@
+import Synchronization
+
+/// A stateless message socket: a ``Connector`` (peers), a ``SendStrategy`` and a ``ReceiveStrategy``.
+///
+/// Every received message records the path it travelled, so any task can answer any message at any time
+/// with `sendTo(message.source, reply)`, across any number of ``Switch``es. Sending and receiving are
+/// independent, and any number of tasks may send and receive on one socket at once: each received
+/// message goes to exactly one receiver.
+///
+/// Queues are bounded. A full send queue suspends the sender (or, with
+/// ``SocketOptions/bestEffort``, fails at once); a full receive queue stops the pipes being read.
+/// Always ``close()`` a socket: it flushes what is queued and releases its pipes.
+public final class Socket: Sendable {
+    /// The socket's settings.
+    public let options: SocketOptions
+    /// What ``send(_:)`` does.
+    public let sendStrategy: SendStrategy
+    /// Whether received messages are delivered.
+    public let receiveStrategy: ReceiveStrategy
+    /// The socket's dialers, listeners and pipes.
+    public let connector: Connector
+
+    let state = Mutex(SocketState())
+    let hub = EventHub()
+    private let reactor: Reactor
+
+    /// Creates a socket.
+    ///
+    /// - Parameters:
+    ///   - sender: what ``send(_:)`` does; `.none` makes a receive-only socket.
+    ///   - receiver: `.none` makes a send-only socket.
+    ///   - options: queue sizes, limits, timers.
+    public init(sender: SendStrategy = .toOne, receiver: ReceiveStrategy = .all, options: SocketOptions = .init()) {
+        var options = options
+        if options.sendTTL == 0 { options.sendTTL = Message.defaultTTL }
+        options.sendQueueSize = max(1, options.sendQueueSize)
+        options.receiveQueueSize = max(1, options.receiveQueueSize)
+        self.options = options
+        self.sendStrategy = sender
+        self.receiveStrategy = receiver
+        self.reactor = .shared
+        self.connector = Connector(options: options.connectorOptions, reactor: reactor)
+        connector.setHandler(self)
+    }
+
+    // MARK: Connecting
+
+    /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and keeps the connection up,
+    /// reconnecting with backoff when it is lost.
+    ///
+    /// By default the first attempt completes before this returns and its failure is thrown; with
+    /// `waitForConnection: false` it returns at once and keeps trying in the background.
+    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`,
+    ///   `addressInUse` (already dialing it) or `closed`.
+    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
+        try await connector.dial(address, waitForConnection: waitForConnection)
+    }
+
+    /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0`).
+    ///
+    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
+    ///   `closed`.
+    @discardableResult
+    public func listen(_ address: String) throws -> Address {
+        try connector.listen(address)
+    }
+
+    // MARK: Sending
+
+    /// Sends `content` according to the socket's ``SendStrategy``: to one peer (the next idle pipe; with
+    /// no pipe yet, the message waits in the queue until one appears) or to all peers.
+    ///
+    /// Returns once the message is written or queued. Cancellation while waiting for room sends nothing.
+    /// - Throws: ``MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
+    ///   `notSupported` (strategy `.toDest` or `.none`), `messageTooLarge`; or `CancellationError`.
+    public func send(_ content: [UInt8]) async throws {
+        switch sendStrategy {
+        case .toOne: try await sendToOne(Message(content: content, ttl: options.sendTTL))
+        case .toAll: try await sendAll(content)
+        case .toDest, .none: throw MultiSocketError(.notSupported, "send on a \(sendStrategy) socket")
+        }
+    }
+
+    /// Sends `content` along `path`, typically a received message's ``Message/source``: the first id
+    /// picks the local pipe, the rest travel with the message. An empty path is a no-op.
+    ///
+    /// Waits while that pipe's queue is full (best effort: fails at once). Cancellation while waiting
+    /// sends nothing.
+    /// - Throws: ``MultiSocketError`` `brokenPath` (no such pipe, or it closed), `closed`,
+    ///   `messageDropped`, `notSupported`, `messageTooLarge`; or `CancellationError`.
+    public func sendTo(_ path: MessagePath, _ content: [UInt8]) async throws {
+        try checkCanSend()
+        guard !path.isEmpty else { return }
+        try await sendAlong(Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path))
+    }
+
+    /// Sends a copy of `content` to every current pipe.
+    ///
+    /// Waits for each full pipe in turn (best effort: skips it and counts a drop). Pipes that close
+    /// meanwhile are skipped. Cancellation stops before the remaining pipes.
+    /// - Throws: ``MultiSocketError`` `closed` or `notSupported`; or `CancellationError`.
+    public func sendAll(_ content: [UInt8]) async throws {
+        try checkCanSend()
+        try await broadcast(Message(content: content, sendType: .toAll, ttl: options.sendTTL))
+    }
+
+    /// Sends a received message on as it is, keeping its path and ttl: what a ``Switch`` does.
+    ///
+    /// A message with ttl 0, the internal flag or the raw flag is dropped and counted; a broken path is
+    /// thrown (and counted). Cancellation while waiting for room sends nothing.
+    /// - Throws: ``MultiSocketError`` `brokenPath`, `closed`, `messageDropped`, `notSupported`; or
+    ///   `CancellationError`.
+    public func forward(_ message: Message) async throws {
+        try checkCanSend()
+        let reason: DropReason? =
+            message.ttl == 0 ? .ttlExpired
+            : message.flags.contains(.internal) ? .internalMessage
+            : message.flags.contains(.raw) || message.kind != .data ? .rawMessage : nil
+        if let reason {
+            drop(reason)
+            return
+        }
+        switch message.sendType {
+        case .toOne: try await sendToOne(message)
+        case .toAll: try await broadcast(message)
+        case .toDest:
+            do {
+                try await sendAlong(message)
+            } catch let error as MultiSocketError where error.code == .brokenPath {
+                drop(.brokenPath)
+                throw error
+            }
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Receives the next message. Each message goes to exactly one of the tasks receiving concurrently.
+    ///
+    /// After ``close()``, messages already received are still returned, then `closed` is thrown.
+    /// A cancelled receive consumes nothing: it throws `CancellationError` and the next message goes to
+    /// another receiver.
+    /// - Throws: ``MultiSocketError`` `closed` or `notSupported` (receive strategy `.none`);
+    ///   `CancellationError`.
+    public func receive() async throws -> Message {
+        guard receiveStrategy == .all else { throw MultiSocketError(.notSupported, "receive on a send-only socket") }
+        try Task.checkCancellation()
+        if let message = try takeReceived() { return message }
+        let id = state.withLock { $0.makeID() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Message, any Error>) in
+                var resume: [Pipe] = []
+                let outcome = state.withLock { state -> Result<Message, any Error>? in
+                    if let message = state.received.popFirst() {
+                        resume = state.pipesToResume(capacity: options.receiveQueueSize)
+                        return .success(message)
+                    }
+                    if state.lifecycle != .open { return .failure(MultiSocketError(.closed, "socket closed")) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.receivers[id] = continuation
+                    state.receiverOrder.append(id)
+                    return nil
+                }
+                for pipe in resume { pipe.resumeReceiving() }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            state.withLock { $0.receivers.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// The received messages as an asynchronous sequence; it ends when the socket is closed and drained.
+    /// Several tasks may iterate at once; each message goes to one of them.
+    public var messages: SocketMessages { SocketMessages(socket: self) }
+
+    // MARK: Observing
+
+    /// A snapshot of the socket's counters.
+    public var statistics: SocketStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.pipes = state.pipes.count
+            return statistics
+        }
+    }
+
+    /// A new sequence of the socket's events from now on (the newest 4096 are kept if it is not read). It
+    /// ends when the socket closes or the consumer stops iterating.
+    public func events() -> AsyncStream<SocketEvent> {
+        hub.subscribe()
+    }
+
+    // MARK: Closing
+
+    /// Closes the socket; idempotent, and concurrent calls all return once it is closed.
+    ///
+    /// Pending receivers and blocked senders end with `closed`. Queued messages keep flowing to live
+    /// peers for up to ``SocketOptions/linger``; then the connector and every pipe are closed and what
+    /// is still queued is dropped (counted as ``DropReason/lingerExpired``). Received messages stay
+    /// available to ``receive()``. Not cancellable.
+    public func close() async {
+        let (first, receivers, senders) = state.withLock { state in
+            guard state.lifecycle == .open else {
+                return (false, [CheckedContinuation<Message, any Error>](), [SocketState.PendingSend]())
+            }
+            state.lifecycle = .closing
+            let receivers = Array(state.receivers.values)
+            state.receivers = [:]
+            state.receiverOrder = Ring()
+            let senders = Array(state.pendingSends.values)
+            state.pendingSends = [:]
+            state.sharedWaiters = Ring()
+            return (true, receivers, senders)
+        }
+        guard first else {
+            await withCheckedContinuation { continuation in
+                let done = state.withLock { state -> Bool in
+                    if state.lifecycle == .closed { return true }
+                    state.closeWaiters.append(continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+            return
+        }
+        let closed = MultiSocketError(.closed, "socket closed")
+        for receiver in receivers { receiver.resume(throwing: closed) }
+        for sender in senders { sender.continuation.resume(throwing: closed) }
+        connector.stopAccepting()
+        await linger()
+        connector.close()
+        let waiters = state.withLock { state in
+            state.lifecycle = .closed
+            let left = state.shared.removeAll().count
+            state.statistics.drops[.lingerExpired, default: 0] += left
+            defer { state.closeWaiters = [] }
+            return state.closeWaiters
+        }
+        hub.finish()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until every queued message reached a transport, or the linger time passed.
+    private func linger() async {
+        await withCheckedContinuation { continuation in
+            let drained = state.withLock { state -> Bool in
+                if Self.isDrained(state) { return true }
+                state.lingerWaiter = continuation
+                return false
+            }
+            if drained {
+                continuation.resume()
+                return
+            }
+            reactor.schedule(after: options.linger) { [self] in
+                state.withLock { $0.lingerWaiter.take() }?.resume()
+            }
+        }
+    }
+
+    static func isDrained(_ state: SocketState) -> Bool {
+        state.shared.isEmpty && !state.pipes.values.contains { $0.pipe.link.hasPendingOutput }
+    }
+
+    /// Resumes the close that waits for queues to drain, once they have.
+    func checkLinger() {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.lingerWaiter != nil, Self.isDrained(state) else { return nil }
+            return state.lingerWaiter.take()
+        }?.resume()
+    }
+
+    // MARK: Internals
+
+    private func checkCanSend() throws(MultiSocketError) {
+        if sendStrategy == .none { throw MultiSocketError(.notSupported, "send on a receive-only socket") }
+    }
+
+    func drop(_ reason: DropReason) {
+        state.withLock { $0.count(reason) }
+        hub.emit(.messageDropped(reason))
+    }
+
+    private func takeReceived() throws -> Message? {
+        let (message, resume, closed) = state.withLock { state -> (Message?, [Pipe], Bool) in
+            guard let message = state.received.popFirst() else { return (nil, [], state.lifecycle != .open) }
+            return (message, state.pipesToResume(capacity: options.receiveQueueSize), false)
+        }
+        for pipe in resume { pipe.resumeReceiving() }
+        if closed { throw MultiSocketError(.closed, "socket closed") }
+        return message
+    }
+}

@@ -1,0 +1,17 @@
+/// Something that happened on a socket, delivered by ``Socket/events()``.
+public enum SocketEvent: Sendable {
+    /// A pipe joined the socket.
+    case pipeAdded(Pipe)
+    /// A pipe left the socket.
+    case pipeRemoved(Pipe)
+    /// The pipe veto refused a pipe, for `reason`; it was closed.
+    case pipeRefused(Pipe, reason: String)
+    /// A dial attempt to `address` failed.
+    case dialFailed(address: String, error: MultiSocketError)
+    /// A dialer will try `address` again after `delay`.
+    case reconnectScheduled(address: String, after: Duration)
+    /// A frame from pipe `pipeID` was rejected; unless the reason is ttl expiry, the pipe was closed.
+    case frameRejected(pipeID: UInt32, reason: FrameError)
+    /// A message was dropped.
+    case messageDropped(DropReason)
+}
