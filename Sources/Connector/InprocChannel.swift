@@ -10,6 +10,8 @@ final class InprocChannel: Sendable {
     private struct Direction {
         var queue = Ring<Message>()
         var capacity: Int
+        /// The receiving end's largest accepted content.
+        var maxReceiveSize: Int?
         /// Receiver pauses minus resumes: paused while positive.
         var pauses = 0
         var delivering = false
@@ -31,10 +33,13 @@ final class InprocChannel: Sendable {
 
     private let state: Mutex<State>
 
-    /// Creates a channel whose end `s` may queue `capacities[s]` messages towards the other end.
-    init(capacities: (Int, Int)) {
-        state = Mutex(State(directions: [Direction(capacity: max(1, capacities.0)),
-                                         Direction(capacity: max(1, capacities.1))]))
+    /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
+    /// send queue size towards the other, and accepts content up to its own maximum receive size.
+    init(options: (PipeOptions, PipeOptions)) {
+        state = Mutex(State(directions: [
+            Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
+            Direction(capacity: max(1, options.1.sendQueueSize), maxReceiveSize: options.0.maxReceiveSize),
+        ]))
     }
 
     func start(side: Int, pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
@@ -84,7 +89,7 @@ final class InprocChannel: Sendable {
     private func pump(from side: Int) {
         var drained: (any PipeDelegate, UInt32)?
         while true {
-            let next = state.withLock { state -> (Message, any PipeDelegate, UInt32)? in
+            let next = state.withLock { state -> (Message, any PipeDelegate, UInt32, Int?)? in
                 guard !state.closed, !state.directions[side].delivering else { return nil }
                 let receiver = state.ends[1 - side]
                 guard receiver.started, let delegate = receiver.delegate, state.directions[side].pauses <= 0 else {
@@ -98,13 +103,13 @@ final class InprocChannel: Sendable {
                     return nil
                 }
                 state.directions[side].delivering = true
-                return (message, delegate, receiver.pipeID)
+                return (message, delegate, receiver.pipeID, state.directions[side].maxReceiveSize)
             }
-            guard let (message, delegate, pipeID) = next else { break }
+            guard let (message, delegate, pipeID, limit) = next else { break }
             var keepGoing = true
             var rejection: FrameError?
             do {
-                keepGoing = delegate.pipe(pipeID, received: try message.arriving(on: pipeID))
+                keepGoing = delegate.pipe(pipeID, received: try message.arriving(on: pipeID, maxContentLength: limit))
             } catch {
                 rejection = error
                 delegate.pipe(pipeID, rejected: error)

@@ -27,7 +27,7 @@ enum InprocTransport {
         }
         let number = dialCount.wrappingAdd(1, ordering: .relaxed).newValue
         let dialerName = "inproc://\(name).dialer#\(number)"
-        let channel = InprocChannel(capacities: (options.sendQueueSize, listener.options.sendQueueSize))
+        let channel = InprocChannel(options: (options, listener.options))
         let dialerEnd = InprocLink(channel: channel, side: 0, localAddress: dialerName, remoteAddress: "inproc://\(name)")
         let listenerEnd = InprocLink(channel: channel, side: 1, localAddress: "inproc://\(name)", remoteAddress: dialerName)
         listener.accept(listenerEnd)
@@ -36,7 +36,7 @@ enum InprocTransport {
 
     /// Two connected ends with no listener, for joining sockets directly.
     static func pair(_ options: (PipeOptions, PipeOptions)) -> (any PipeLink, any PipeLink) {
-        let channel = InprocChannel(capacities: (options.0.sendQueueSize, options.1.sendQueueSize))
+        let channel = InprocChannel(options: options)
         return (InprocLink(channel: channel, side: 0, localAddress: "inproc://pair#0", remoteAddress: "inproc://pair#1"),
                 InprocLink(channel: channel, side: 1, localAddress: "inproc://pair#1", remoteAddress: "inproc://pair#0"))
     }

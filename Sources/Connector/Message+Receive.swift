@@ -3,8 +3,10 @@ extension Message {
     /// prepended to the source, ttl drops by one, and a to-destination message loses its first
     /// destination id (the sender's outgoing pipe).
     ///
-    /// - Throws: ``FrameError`` when the frame codec would have rejected the same message.
-    package func arriving(on pipeID: UInt32) throws(FrameError) -> Message {
+    /// - Throws: ``FrameError`` when the frame codec would have rejected the same message, including
+    ///   content longer than `maxContentLength`.
+    package func arriving(on pipeID: UInt32, maxContentLength: Int?) throws(FrameError) -> Message {
+        if let limit = maxContentLength, content.count > limit { throw .tooLarge(length: content.count, limit: limit) }
         if source.count >= 255 { throw .hopsOverflow }
         if sendType == .toDest && destination.isEmpty { throw .missingDestination }
         if ttl == 0 { throw .ttlExpired }
