@@ -52,12 +52,15 @@ public final class Connector: Sendable {
     /// With `waitForConnection` (the default) the first attempt completes before this returns, and its
     /// failure is thrown (the dialer is then discarded). Without it, the call returns at once and the
     /// dialer keeps trying in the background, reporting failures as events.
+    /// With `raw`, the peer is a plain byte stream, not a multisocket peer (see ``Pipe/isRaw``).
     /// Cancellation does not interrupt the first attempt, which is short.
-    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`,
-    ///   `addressInUse` (a dialer for this address exists) or `closed`.
-    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
-        let parsed = try Address(address)
-        let dialer = Dialer(text: address, address: parsed, options: options, reactor: reactor, connector: self)
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
+    ///   `unsupportedScheme`, `connectionRefused`, `addressInUse` (a dialer for this address exists) or
+    ///   `closed`.
+    public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
+        let parsed = try Self.parse(address, raw: raw)
+        let dialer = Dialer(text: address, address: parsed, options: options, raw: raw, reactor: reactor,
+                            connector: self)
         let paused = try state.withLock { state throws(MultiSocketError) -> Bool in
             if state.closed || !state.accepting { throw MultiSocketError(.closed, "connector closed") }
             if state.dialers.contains(where: { $0.text == address }) {
@@ -93,13 +96,14 @@ public final class Connector: Sendable {
     /// Listens on `address` and returns the address actually bound (a tcp port 0 replaced by the real
     /// port), ready to be dialed.
     ///
-    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
-    ///   `closed`.
+    /// With `raw`, accepted peers are plain byte streams (see ``Pipe/isRaw``).
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
+    ///   `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
-    public func listen(_ address: String) throws -> Address {
-        let parsed = try Address(address)
+    public func listen(_ address: String, raw: Bool = false) throws -> Address {
+        let parsed = try Self.parse(address, raw: raw)
         if state.withLock({ $0.closed || !$0.accepting }) { throw MultiSocketError(.closed, "connector closed") }
-        let listener = try Transports.listen(parsed, options: options.pipeOptions, reactor: reactor) { [self] link in
+        let listener = try Transports.listen(parsed, options: options.pipeOptions(raw: raw), reactor: reactor) { [self] link in
             _ = add(link, address: address, dialer: nil)
         }
         let bound = listener.address
@@ -113,6 +117,12 @@ public final class Connector: Sendable {
             throw MultiSocketError(.closed, "connector closed")
         }
         return bound
+    }
+
+    private static func parse(_ address: String, raw: Bool) throws(MultiSocketError) -> Address {
+        let parsed = try Address(address)
+        if raw, case .inproc = parsed { throw MultiSocketError(.badAddress, "raw pipes need a stream transport") }
+        return parsed
     }
 
     /// Stops listening on `address` (as given, or as returned by ``listen(_:)``); accepted pipes stay.
@@ -243,7 +253,7 @@ public final class Connector: Sendable {
     /// Returns whether both sides admitted their pipe.
     @discardableResult
     package func join(_ other: Connector) -> Bool {
-        let (mine, theirs) = InprocTransport.pair((options.pipeOptions, other.options.pipeOptions))
+        let (mine, theirs) = InprocTransport.pair((options.pipeOptions(raw: false), other.options.pipeOptions(raw: false)))
         let first = add(mine, address: "inproc://pair", dialer: nil)
         let second = other.add(theirs, address: "inproc://pair", dialer: nil)
         if !(first && second) {

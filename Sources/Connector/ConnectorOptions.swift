@@ -39,7 +39,7 @@ public struct ConnectorOptions: Sendable {
         self.backlog = backlog
     }
 
-    package var pipeOptions: PipeOptions {
-        PipeOptions(maxReceiveSize: maxReceiveSize, sendQueueSize: sendQueueSize, tcpNoDelay: tcpNoDelay)
+    package func pipeOptions(raw: Bool) -> PipeOptions {
+        PipeOptions(maxReceiveSize: maxReceiveSize, sendQueueSize: sendQueueSize, tcpNoDelay: tcpNoDelay, raw: raw)
     }
 }

@@ -20,14 +20,17 @@ final class Dialer: Sendable {
     let text: String
     let address: Address
     private let options: ConnectorOptions
+    private let raw: Bool
     private let reactor: Reactor
     private let connector: Connector
     private let state: Mutex<State>
 
-    init(text: String, address: Address, options: ConnectorOptions, reactor: Reactor, connector: Connector) {
+    init(text: String, address: Address, options: ConnectorOptions, raw: Bool, reactor: Reactor,
+         connector: Connector) {
         self.text = text
         self.address = address
         self.options = options
+        self.raw = raw
         self.reactor = reactor
         self.connector = connector
         self.state = Mutex(State(backoff: options.minReconnectInterval))
@@ -53,7 +56,7 @@ final class Dialer: Sendable {
             firstResult?(nil)
             return
         }
-        Transports.dial(address, options: options.pipeOptions, reactor: reactor) { [self] result in
+        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: reactor) { [self] result in
             switch result {
             case .success(let link):
                 if connector.add(link, address: text, dialer: self) {

@@ -162,6 +162,8 @@ final class InprocLink: PipeLink {
         channel.send(from: side, message)
     }
 
+    var isRaw: Bool { false }
+
     var hasPendingOutput: Bool {
         channel.hasPendingOutput(side: side)
     }

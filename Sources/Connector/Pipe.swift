@@ -9,6 +9,11 @@ public final class Pipe: Sendable, CustomStringConvertible {
     public let address: String
     /// Whether this pipe was dialed (`true`) or accepted (`false`).
     public let isDialed: Bool
+    /// Whether the peer is raw: it speaks plain bytes, not multisocket frames (reference §1.5). Raw
+    /// pipes deliver each chunk read as a message flagged ``MessageFlags/raw``, announce their start and
+    /// end as ``Message/Kind/connected`` and ``Message/Kind/endOfStream`` messages, write only the content
+    /// of unflagged messages, and never take to-one messages.
+    public var isRaw: Bool { link.isRaw }
     /// The local end's address.
     public var localAddress: String { link.localAddress }
     /// The remote end's address.

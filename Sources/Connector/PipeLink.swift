@@ -9,6 +9,8 @@ package protocol PipeLink: AnyObject, Sendable {
     func resumeReceiving()
     /// Closes the link; idempotent. `onClose` follows (at once or on the reactor thread).
     func close()
+    /// Whether the link carries plain bytes to a raw (non-multisocket) peer.
+    var isRaw: Bool { get }
     /// Whether messages are queued that the transport has not taken yet.
     var hasPendingOutput: Bool { get }
     /// The address of this end, as text.

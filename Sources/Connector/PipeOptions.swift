@@ -6,10 +6,13 @@ package struct PipeOptions: Sendable {
     package var sendQueueSize: Int
     /// Whether TCP links disable Nagle's algorithm.
     package var tcpNoDelay: Bool
+    /// Whether links carry plain bytes (a raw peer) instead of frames.
+    package var raw: Bool
 
-    package init(maxReceiveSize: Int?, sendQueueSize: Int, tcpNoDelay: Bool) {
+    package init(maxReceiveSize: Int?, sendQueueSize: Int, tcpNoDelay: Bool, raw: Bool = false) {
         self.maxReceiveSize = maxReceiveSize
         self.sendQueueSize = sendQueueSize
         self.tcpNoDelay = tcpNoDelay
+        self.raw = raw
     }
 }

@@ -25,6 +25,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     let localAddress: String
     let remoteAddress: String
+    let isRaw: Bool
     private let fd: Int32
     private let reactor: Reactor
     private let codec: MultiSocketCodec
@@ -50,6 +51,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         self.reactor = reactor
         self.codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
         self.sendCapacity = max(1, options.sendQueueSize)
+        self.isRaw = options.raw
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
         self.readBuffer = .allocate(byteCount: Self.initialReadSize, alignment: 16)
@@ -79,6 +81,9 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                 return
             }
             registered = true
+            if isRaw, delegate.pipe(pipeID, received: rawMessage([], kind: .connected)) == false {
+                receivingPaused = true
+            }
             readAvailable()
         }
     }
@@ -96,10 +101,16 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                 out.notifyOnDrain = true
                 return (.full, false)
             }
-            do throws(MultiSocketError) {
-                try codec.encode(message, into: &out.bytes)
-            } catch {
-                return (.unencodable(error), false)
+            if isRaw {
+                // Raw peers get only the content of plain messages; flagged ones are skipped as sent.
+                guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: out.frameEnds.isEmpty), false) }
+                out.bytes.append(contentsOf: message.content)
+            } else {
+                do throws(MultiSocketError) {
+                    try codec.encode(message, into: &out.bytes)
+                } catch {
+                    return (.unencodable(error), false)
+                }
             }
             out.frameEnds.append(out.base + out.bytes.count)
             if !out.awaitingWritable { flush(&out) }
@@ -189,7 +200,11 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                 continue
             }
             if count == 0 {
-                if readEnd > readStart { delegate?.pipe(pipeID, rejected: .truncated(buffered: readEnd - readStart)) }
+                if isRaw {
+                    _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream))
+                } else if readEnd > readStart {
+                    delegate?.pipe(pipeID, rejected: .truncated(buffered: readEnd - readStart))
+                }
                 finish()
                 return
             }
@@ -204,6 +219,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     /// Delivers every whole frame in the buffer. Returns `false` when delivery paused or the link ended.
     private func parseBuffered() -> Bool {
+        if isRaw { return deliverRawChunk() }
         while readEnd > readStart {
             let result: DecodeResult
             do {
@@ -234,6 +250,24 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         readStart = 0
         readEnd = 0
         return !finished
+    }
+
+    /// Delivers everything buffered as one raw message. Returns `false` when delivery paused.
+    private func deliverRawChunk() -> Bool {
+        guard readEnd > readStart else { return !finished }
+        let chunk = [UInt8](UnsafeRawBufferPointer(start: readBuffer.baseAddress! + readStart, count: readEnd - readStart))
+        readStart = 0
+        readEnd = 0
+        if delegate?.pipe(pipeID, received: rawMessage(chunk, kind: .data)) == false {
+            receivingPaused = true
+            return false
+        }
+        return !finished
+    }
+
+    /// A message from a raw peer: one hop taken (ttl 15), arrived on this pipe.
+    private func rawMessage(_ content: [UInt8], kind: Message.Kind) -> Message {
+        Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
     }
 
     private func makeRoom() {

@@ -7,14 +7,15 @@ extension Socket: ConnectorHandler {
     }
 
     package func connectorAdded(_ pipe: Pipe) {
-        if let identity = options.identity { _ = pipe.link.send(identity.hello) }
+        if let identity = options.identity, !pipe.isRaw { _ = pipe.link.send(identity.hello) }
         let serveNow = state.withLock { state -> Bool in
             var entry = SocketState.PipeEntry(pipe: pipe)
-            entry.held = !state.shared.isEmpty
+            // Raw pipes never take to-one messages: they stay held, out of the idle ring.
+            entry.held = pipe.isRaw || !state.shared.isEmpty
             state.pipes[pipe.id] = entry
             if !entry.held { state.idle.append(pipe.id) }
             state.statistics.pipesAdded += 1
-            return entry.held
+            return entry.held && !pipe.isRaw
         }
         hub.emit(.pipeAdded(pipe))
         if serveNow { serve(pipe, first: nil, drains: 0) }
@@ -97,7 +98,7 @@ extension Socket: ConnectorHandler {
                 state.pendingSends.removeValue(forKey: id).map { (id, $0) }
             }
             var serveIt = false
-            if !entry.held {
+            if !entry.held && !entry.pipe.isRaw {
                 if state.shared.isEmpty { state.idle.append(pipeID) } else { entry.held = true; serveIt = true }
             }
             state.pipes[pipeID] = entry

@@ -50,19 +50,22 @@ public final class Socket: Sendable {
     ///
     /// By default the first attempt completes before this returns and its failure is thrown; with
     /// `waitForConnection: false` it returns at once and keeps trying in the background.
+    /// With `raw`, the peer speaks plain bytes (see ``Pipe/isRaw``): each chunk it sends arrives as a
+    /// message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back.
     /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`,
     ///   `addressInUse` (already dialing it) or `closed`.
-    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
-        try await connector.dial(address, waitForConnection: waitForConnection)
+    public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
+        try await connector.dial(address, waitForConnection: waitForConnection, raw: raw)
     }
 
     /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0`).
     ///
+    /// With `raw`, accepted peers speak plain bytes (see ``Pipe/isRaw``).
     /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
     ///   `closed`.
     @discardableResult
-    public func listen(_ address: String) throws -> Address {
-        try connector.listen(address)
+    public func listen(_ address: String, raw: Bool = false) throws -> Address {
+        try connector.listen(address, raw: raw)
     }
 
     // MARK: Sending
