@@ -40,8 +40,9 @@ public final class Connector: Sendable {
         self.state = Mutex(State(limit: options.pipeLimit))
     }
 
-    /// Sets the owner that vets and receives pipes. Call once, before dialing or listening.
-    package func setHandler(_ handler: any ConnectorHandler) {
+    /// Sets the owner that vets and receives pipes: once before dialing or listening, and to `nil` after
+    /// closing, which breaks the owner ↔ connector reference cycle.
+    package func setHandler(_ handler: (any ConnectorHandler)?) {
         state.withLock { $0.handler = handler }
     }
 

@@ -3,6 +3,7 @@ import Synchronization
 /// Fans socket events out to every open ``Socket/events()`` sequence. Yields happen outside the lock.
 final class EventHub: Sendable {
     private struct State {
+        var finished = false
         var next: UInt64 = 0
         var subscribers: [UInt64: AsyncStream<SocketEvent>.Continuation] = [:]
     }
@@ -12,10 +13,15 @@ final class EventHub: Sendable {
 
     func subscribe() -> AsyncStream<SocketEvent> {
         let (stream, continuation) = AsyncStream<SocketEvent>.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLock { state -> UInt64? in
+            if state.finished { return nil }
             state.next += 1
             state.subscribers[state.next] = continuation
             return state.next
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
         }
         subscriberCount.add(1, ordering: .relaxed)
         continuation.onTermination = { [weak self] _ in
@@ -35,6 +41,8 @@ final class EventHub: Sendable {
 
     func finish() {
         let all = state.withLock { state in
+            state.finished = true
+            subscriberCount.store(0, ordering: .relaxed)
             defer { state.subscribers = [:] }
             return Array(state.subscribers.values)
         }

@@ -232,6 +232,7 @@ public final class Socket: Sendable {
         connector.stopAccepting()
         await linger()
         connector.close()
+        connector.setHandler(nil)
         let waiters = state.withLock { state in
             state.lifecycle = .closed
             let left = state.shared.removeAll().count

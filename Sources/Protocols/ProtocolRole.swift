@@ -1,0 +1,63 @@
+/// What every role (``Req``, ``Rep``, ``Pub``, ``Sub``, ``Push``, ``Pull``, ``Bus``, ``BusDevice``, ``Pair``,
+/// ``Surveyor``, ``Respondent``) shares: a ``Socket`` with the role's ``ProtocolIdentity``, and the
+/// connecting, observing and closing calls, which forward to it.
+///
+/// The raw ``socket`` stays reachable for anything a role does not wrap; it refuses what the role forbids
+/// (for example `receive()` on a ``Push`` throws ``MultiSocketError/Code/notSupported``).
+public protocol ProtocolRole: AnyObject, Sendable {
+    /// The role's protocol number and the number its peers must have.
+    static var identity: ProtocolIdentity { get }
+    /// The socket the role is built on.
+    var socket: Socket { get }
+}
+
+extension ProtocolRole {
+    /// Dials `address` and keeps the connection up, reconnecting when it is lost. A peer of the wrong
+    /// protocol is refused (counted in ``SocketStatistics/pipesRefused``, reported as
+    /// ``SocketEvent/pipeRefused(_:reason:)``).
+    ///
+    /// With `waitForConnection` the first attempt completes before this returns (cancellation does not
+    /// interrupt it); otherwise it returns at once and keeps trying in the background.
+    /// - Throws: ``MultiSocketError`` `badAddress`, `unsupportedScheme`, `connectionRefused`, `addressInUse`
+    ///   or `closed`.
+    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
+        try await socket.dial(address, waitForConnection: waitForConnection)
+    }
+
+    /// Dials the address a listener returned.
+    /// - Throws: as ``dial(_:waitForConnection:)``.
+    public func dial(_ address: Address, waitForConnection: Bool = true) async throws {
+        try await socket.dial("\(address)", waitForConnection: waitForConnection)
+    }
+
+    /// Listens on `address` and returns the address bound (the real port for `tcp://…:0`).
+    /// - Throws: ``MultiSocketError`` `badAddress`, `unsupportedScheme`, `addressInUse` or `closed`.
+    @discardableResult
+    public func listen(_ address: String) throws -> Address {
+        try socket.listen(address)
+    }
+
+    /// Closes the role's socket: idempotent, bounded by the linger time, not cancellable. Afterwards every
+    /// operation throws ``MultiSocketError/Code/closed``; pending operations end with it too.
+    public func close() async {
+        await socket.close()
+    }
+
+    /// A snapshot of the socket's counters.
+    public var statistics: SocketStatistics { socket.statistics }
+
+    /// The socket's events from now on (pipes added, removed and refused, drops, dial failures).
+    public func events() -> AsyncStream<SocketEvent> { socket.events() }
+
+    /// This role's identity (``ProtocolRole/identity``).
+    public var identity: ProtocolIdentity { Self.identity }
+}
+
+extension SocketOptions {
+    /// These options with `identity` set, for a role's socket.
+    func with(_ identity: ProtocolIdentity) -> SocketOptions {
+        var options = self
+        options.identity = identity
+        return options
+    }
+}

@@ -1,0 +1,91 @@
+import Synchronization
+
+/// The replying side of request/reply (REP, 0x31; peer ``Req``, 0x30).
+///
+/// Each request goes to whichever task is receiving; the task answers through the path the request
+/// carries, at any time and in any order. ``serve(workers:_:)`` runs a pool of such tasks.
+public final class Rep: ProtocolRole {
+    /// A received request: its id, its body, and the path back to the requester.
+    public struct Request: Sendable, Hashable {
+        /// The requester's id for this request.
+        public let id: UInt32
+        /// The request body, without the id.
+        public let body: [UInt8]
+        /// The path back to the requester (the received message's source).
+        public let path: MessagePath
+    }
+
+    /// REP (0x31), whose peer is REQ (0x30).
+    public static let identity = ProtocolIdentity.rep
+    /// The socket: receives from all, sends only along paths.
+    public let socket: Socket
+    private let malformed = Atomic(0)
+
+    /// Creates a replier. `options.identity` is replaced by ``identity``.
+    public init(options: SocketOptions = .init()) {
+        socket = Socket(sender: .toDest, receiver: .all, options: options.with(Self.identity))
+    }
+
+    /// Requests dropped because they were too short to carry an id.
+    public var droppedRequests: Int { malformed.load(ordering: .relaxed) }
+
+    /// Receives the next request. Each request goes to exactly one of the tasks receiving concurrently.
+    ///
+    /// A cancelled receive consumes nothing and throws `CancellationError`.
+    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    public func receive() async throws -> Request {
+        while true {
+            let message = try await socket.receive()
+            guard let (id, body) = ProtocolHeader.split(message.content) else {
+                malformed.add(1, ordering: .relaxed)
+                continue
+            }
+            return Request(id: id, body: body, path: message.source)
+        }
+    }
+
+    /// Sends `body` as the reply to `request`, back along its path.
+    ///
+    /// Waits while the requester's pipe is full. Cancellation while waiting sends nothing.
+    /// - Throws: ``MultiSocketError`` `brokenPath` (the requester is gone), `closed`, `messageTooLarge`;
+    ///   `CancellationError`.
+    public func reply(to request: Request, _ body: [UInt8]) async throws {
+        try await socket.sendTo(request.path, ProtocolHeader.encode(request.id) + body)
+    }
+
+    /// Serves requests with `workers` concurrent tasks until the socket closes: each worker receives a
+    /// request, calls `handler`, and sends back what it returns (`nil`: no reply). A handler error drops
+    /// that request (the requester times out or resends); a reply whose requester is gone is dropped.
+    ///
+    /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
+    /// reply) and throws `CancellationError`.
+    /// - Throws: `CancellationError`; ``MultiSocketError`` other than `closed`/`brokenPath` from replying.
+    public func serve(workers: Int = 1,
+                      _ handler: @escaping @Sendable (Request) async throws -> [UInt8]?) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, workers) {
+                group.addTask { [self] in
+                    while true {
+                        let request: Request
+                        do {
+                            request = try await receive()
+                        } catch let error as MultiSocketError where error.code == .closed {
+                            return
+                        }
+                        guard let reply = try? await handler(request) else {
+                            try Task.checkCancellation()
+                            continue
+                        }
+                        do {
+                            try await self.reply(to: request, reply)
+                        } catch let error as MultiSocketError {
+                            if error.code == .closed { return }
+                            if error.code != .brokenPath && error.code != .messageDropped { throw error }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
