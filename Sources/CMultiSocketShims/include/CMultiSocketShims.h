@@ -1,9 +1,6 @@
 #ifndef C_MULTISOCKET_SHIMS_H
 #define C_MULTISOCKET_SHIMS_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -16,8 +13,8 @@
 /// The errno of the calling thread (Swift cannot read the macro directly in every toolchain).
 static inline int cms_errno(void) { return errno; }
 
-/// accept4(2) with non-blocking, close-on-exec flags.
-static inline int cms_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+/// accept4(2) with non-blocking, close-on-exec flags (defined in shims.c, which needs _GNU_SOURCE).
+int cms_accept(int fd);
 
 static inline uint32_t cms_epollin(void) { return EPOLLIN; }
 static inline uint32_t cms_epollout(void) { return EPOLLOUT; }
