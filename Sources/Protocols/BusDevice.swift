@@ -1,0 +1,49 @@
+import Synchronization
+
+/// A bus hub (BUS, 0x70): passes every message it receives on to every one of its links except the one
+/// it arrived on, so ``Bus`` nodes connected only to the device (or to devices joined in a tree) all hear
+/// each other, each message exactly once, never echoed back.
+///
+/// Forwarded messages keep the path and ttl they arrived with, so a loop of devices cannot circulate a
+/// message forever (it dies when its ttl runs out) — but devices should still form a tree, or nodes get
+/// copies along every route. Forwarding starts at once and ends when the device is closed.
+public final class BusDevice: ProtocolRole {
+    /// BUS (0x70), whose peer is BUS.
+    public static let identity = ProtocolIdentity.bus
+    /// The socket: receives from all, sends along paths only.
+    public let socket: Socket
+    private let counters = Mutex((forwarded: 0, failed: 0))
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    /// Creates a device and starts forwarding. `options.identity` is replaced by ``identity``.
+    public init(options: SocketOptions = .init()) {
+        socket = Socket(sender: .toDest, receiver: .all, options: options.with(Self.identity))
+        let task = Task { [self] in
+            while let message = try? await socket.receive() {
+                for pipe in socket.connector.pipes where pipe.id != message.pipeID {
+                    var copy = message
+                    copy.sendType = .toDest
+                    copy.destination = [pipe.id]
+                    do {
+                        try await socket.forward(copy)
+                        counters.withLock { $0.forwarded += 1 }
+                    } catch {
+                        counters.withLock { $0.failed += 1 }
+                    }
+                }
+            }
+        }
+        loop.withLock { $0 = task }
+    }
+
+    /// Copies passed on so far (one per message and outgoing link).
+    public var forwarded: Int { counters.withLock { $0.forwarded } }
+
+    /// Copies lost because their link closed or was full (best effort) while forwarding.
+    public var failed: Int { counters.withLock { $0.failed } }
+
+    /// Waits until forwarding has ended (after ``ProtocolRole/close()``).
+    public func wait() async {
+        await loop.withLock { $0 }?.value
+    }
+}

@@ -1,0 +1,146 @@
+import Synchronization
+
+/// The asking side of a survey (SURVEYOR, 0x62; peer ``Respondent``, 0x63).
+///
+/// ``survey(_:deadline:maxAnswers:)`` sends a question, with a fresh 4-byte big-endian survey id, to
+/// every respondent and collects the answers that arrive before its deadline. Surveys may overlap; an
+/// answer whose survey is over (or unknown, or too short to carry an id) is dropped and counted in
+/// ``droppedAnswers``. One background task receives all answers.
+public final class Surveyor: ProtocolRole {
+    /// An answer: its body and the path back to the respondent.
+    public struct Answer: Sendable, Hashable {
+        /// The answer body, without the survey id.
+        public let body: [UInt8]
+        /// The path to the respondent that answered.
+        public let path: MessagePath
+    }
+
+    /// SURVEYOR (0x62), whose peer is RESPONDENT (0x63).
+    public static let identity = ProtocolIdentity.surveyor
+    /// The socket: sends to all, receives from all.
+    public let socket: Socket
+    private let core: SurveyCore
+
+    /// Creates a surveyor. `options.identity` is replaced by ``identity``.
+    public init(options: SocketOptions = .init()) {
+        socket = Socket(sender: .toAll, receiver: .all, options: options.with(Self.identity))
+        core = SurveyCore(seed: UInt32.random(in: .min ... .max))
+        Task { [socket, core] in
+            while let message = try? await socket.receive() {
+                core.deliver(message)
+            }
+            core.finish()
+        }
+    }
+
+    /// Answers dropped because their survey was over or unknown, or they carried no id.
+    public var droppedAnswers: Int { core.dropped }
+
+    /// Sends `question` to every connected respondent and returns the answers that arrive within
+    /// `deadline`, in arrival order (early, once `maxAnswers` have arrived).
+    ///
+    /// Cancellation ends the survey at once (later answers are dropped) and throws `CancellationError`.
+    /// - Throws: ``MultiSocketError`` `closed`, `messageTooLarge`; `CancellationError`.
+    public func survey(_ question: [UInt8], deadline: Duration = .seconds(1),
+                       maxAnswers: Int? = nil) async throws -> [Answer] {
+        let id = try core.open(limit: maxAnswers)
+        var answers: [Answer] = []
+        do {
+            try await socket.sendAll(ProtocolHeader.encode(id) + question)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: deadline) }
+                group.addTask { [core] in await core.waitUntilFull(id) }
+                _ = await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            _ = core.close(id)
+            throw error
+        }
+        answers = core.close(id)
+        try Task.checkCancellation()
+        return answers
+    }
+}
+
+/// The surveys under way, by id. Continuations are resumed outside the lock.
+final class SurveyCore: Sendable {
+    private struct Collector {
+        var answers: [Surveyor.Answer] = []
+        var limit: Int?
+        var waiter: CheckedContinuation<Void, Never>?
+        var full: Bool { limit.map { answers.count >= $0 } ?? false }
+    }
+
+    private struct State {
+        var next: UInt32
+        var open: [UInt32: Collector] = [:]
+        var closed = false
+        var dropped = 0
+    }
+
+    private let state: Mutex<State>
+
+    init(seed: UInt32) {
+        state = Mutex(State(next: seed))
+    }
+
+    var dropped: Int { state.withLock { $0.dropped } }
+
+    func open(limit: Int?) throws(MultiSocketError) -> UInt32 {
+        try state.withLock { state throws(MultiSocketError) -> UInt32 in
+            guard !state.closed else { throw MultiSocketError(.closed, "socket closed") }
+            repeat { state.next &+= 1 } while state.open[state.next] != nil
+            state.open[state.next] = Collector(limit: limit)
+            return state.next
+        }
+    }
+
+    /// Ends survey `id` and returns its answers.
+    func close(_ id: UInt32) -> [Surveyor.Answer] {
+        let collector = state.withLock { $0.open.removeValue(forKey: id) }
+        collector?.waiter?.resume()
+        return collector?.answers ?? []
+    }
+
+    /// Returns once survey `id` has its answers, it was closed, or the task is cancelled.
+    func waitUntilFull(_ id: UInt32) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = state.withLock { state -> Bool in
+                    guard var collector = state.open[id], !collector.full, !Task.isCancelled else { return true }
+                    collector.waiter = continuation
+                    state.open[id] = collector
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state in state.open[id]?.waiter.take() }?.resume()
+        }
+    }
+
+    func deliver(_ message: Message) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let (id, body) = ProtocolHeader.split(message.content), var collector = state.open[id],
+                  !collector.full
+            else {
+                state.dropped += 1
+                return nil
+            }
+            collector.answers.append(Surveyor.Answer(body: body, path: message.source))
+            let waiter = collector.full ? collector.waiter.take() : nil
+            state.open[id] = collector
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    func finish() {
+        let waiters = state.withLock { state in
+            state.closed = true
+            return state.open.keys.compactMap { state.open[$0]?.waiter.take() }
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

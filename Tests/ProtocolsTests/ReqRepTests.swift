@@ -1,0 +1,160 @@
+import MultiSocketProtocols
+import MultiSocketTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct ReqRepTests {
+    @Test(arguments: Transport.allCases)
+    func concurrentRequestsGetTheirOwnReplies(over transport: Transport) async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        let server = Task { try await rep.serve(workers: 3) { request in request.body.reversed() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    let body = bytes("request \(index)")
+                    let reply = try await req.request(body, timeout: .seconds(10))
+                    #expect(reply == body.reversed())
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(req.droppedReplies == 0)
+        #expect(req.pendingRequests == 0)
+        await rep.close()
+        try await server.value
+        await req.close()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func workersServeSlowRequestsInParallel(over transport: Transport) async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        let workers = 4
+        let server = Task {
+            try await rep.serve(workers: workers) { request in
+                try await Task.sleep(for: .milliseconds(200))  // the work itself is slow
+                return request.body
+            }
+        }
+        let clock = ContinuousClock()
+        let elapsed = try await clock.measure {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<workers {
+                    group.addTask {
+                        let reply = try await req.request([UInt8(index)], timeout: .seconds(10))
+                        #expect(reply == [UInt8(index)])
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        // Serial handling would take 4 × 200 ms; parallel takes about 200 ms.
+        #expect(elapsed < .milliseconds(650), "took \(elapsed)")
+        await rep.close()
+        try await server.value
+        await req.close()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func timeoutThenLateReplyIsDroppedAndCounted(over transport: Transport) async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        let error = await thrown { _ = try await req.request(bytes("slow"), timeout: .milliseconds(100)) }
+        #expect(code(error) == .timedOut)
+        #expect(req.pendingRequests == 0)
+        let held = try await rep.receive()
+        try await rep.reply(to: held, bytes("too late"))
+        // The next reply travels the same pipe after the late one, so once it is back the late one was seen.
+        async let answer = req.request(bytes("fast"), timeout: .seconds(10))
+        let next = try await rep.receive()
+        try await rep.reply(to: next, next.body)
+        #expect(try await answer == bytes("fast"))
+        #expect(req.droppedReplies == 1)
+        await req.close()
+        await rep.close()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func resendAfterIntervalGetsAnswered(over transport: Transport) async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        async let answer = req.request(bytes("again"), timeout: .seconds(10), resendInterval: .milliseconds(50))
+        let first = try await rep.receive()  // ignored, as if lost
+        let second = try await rep.receive()
+        #expect(first.id == second.id)
+        #expect(first.body == second.body)
+        try await rep.reply(to: second, bytes("got it"))
+        #expect(try await answer == bytes("got it"))
+        await req.close()
+        await rep.close()
+    }
+
+    @Test(arguments: Transport.allCases)
+    func cancellationAbandonsTheRequest(over transport: Transport) async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        let task = Task { try await req.request(bytes("cancel me"), timeout: nil) }
+        let held = try await rep.receive()
+        task.cancel()
+        let error = await thrown { _ = try await task.value }
+        #expect(error is CancellationError)
+        #expect(req.pendingRequests == 0)
+        try await rep.reply(to: held, bytes("nobody waits"))
+        async let answer = req.request(bytes("next"), timeout: .seconds(10))
+        let next = try await rep.receive()
+        try await rep.reply(to: next, next.body)
+        #expect(try await answer == bytes("next"))
+        #expect(req.droppedReplies == 1)
+        await req.close()
+        await rep.close()
+    }
+
+    @Test func closeFailsPendingRequests() async throws {
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: .inproc)
+        let task = Task { try await req.request(bytes("pending"), timeout: nil) }
+        _ = try await rep.receive()
+        await req.close()
+        #expect(code(await thrown { _ = try await task.value }) == .closed)
+        await rep.close()
+    }
+
+    @Test func requestsSpreadOverSeveralRepliers() async throws {
+        let req = Req()
+        let reps = [Rep(), Rep(), Rep()]
+        let address = try await connect(req, to: reps[0], over: .inproc)
+        for rep in reps.dropFirst() {
+            let own = try rep.listen(Transport.inproc.uniqueAddress("rep"))
+            try await connect(req, to: rep, at: "\(own)")
+        }
+        _ = address
+        let served = Tally(reps.count)
+        let servers = reps.enumerated().map { index, rep in
+            Task {
+                try await rep.serve(workers: 1) { request in
+                    served.add(index)
+                    try await Task.sleep(for: .milliseconds(20))
+                    return request.body
+                }
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<9 {
+                group.addTask { _ = try await req.request([UInt8(index)], timeout: .seconds(10)) }
+            }
+            try await group.waitForAll()
+        }
+        let counts = served.values
+        #expect(counts.allSatisfy { $0 > 0 }, "\(counts)")
+        for rep in reps { await rep.close() }
+        for server in servers { try await server.value }
+        await req.close()
+    }
+}
