@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Owns a socket's dialers, listeners and pipes: dials and listens on addresses, enforces the pipe limit,
 /// and reports pipes coming and going to its handler.
 ///
@@ -32,12 +30,12 @@ public final class Connector: Sendable {
     /// The connector's settings. ``pipeLimit`` can be changed later.
     public let options: ConnectorOptions
     private let reactor: Reactor
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     package init(options: ConnectorOptions, reactor: Reactor = .shared) {
         self.options = options
         self.reactor = reactor
-        self.state = Mutex(State(limit: options.pipeLimit))
+        self.state = Locked(State(limit: options.pipeLimit))
     }
 
     /// Sets the owner that vets and receives pipes: once before dialing or listening, and to `nil` after
@@ -114,7 +112,7 @@ public final class Connector: Sendable {
             return true
         }
         if !kept {
-            listener.close()
+            Task { await listener.close() }
             throw MultiSocketError(.closed, "connector closed")
         }
         return bound
@@ -126,13 +124,14 @@ public final class Connector: Sendable {
         return parsed
     }
 
-    /// Stops listening on `address` (as given, or as returned by ``listen(_:)``); accepted pipes stay.
-    public func stopListening(_ address: String) {
+    /// Stops listening on `address` (as given, or as returned by ``listen(_:raw:)``); accepted pipes stay.
+    /// When this returns, the address can be listened on again.
+    public func stopListening(_ address: String) async {
         let bound = (try? Address(address)).map { "\($0)" } ?? address
         let listener = state.withLock { state in
             state.listeners.removeValue(forKey: bound) ?? state.listeners.removeValue(forKey: address)
         }
-        listener?.close()
+        await listener?.close()
     }
 
     // MARK: Pipes
@@ -267,7 +266,7 @@ public final class Connector: Sendable {
     // MARK: Closing
 
     /// Stops dialers and listeners so no new pipe arrives; live pipes stay (used while lingering).
-    package func stopAccepting() {
+    package func stopAccepting() async {
         let (dialers, listeners, waiting) = state.withLock { state in
             state.accepting = false
             defer {
@@ -277,13 +276,13 @@ public final class Connector: Sendable {
             return (state.dialers, Array(state.listeners.values), state.backlog.removeAll())
         }
         for dialer in dialers { dialer.close() }
-        for listener in listeners { listener.close() }
+        for listener in listeners { await listener.close() }
         for entry in waiting { entry.link.close() }
     }
 
     /// Closes dialers, listeners and every pipe. Idempotent.
-    package func close() {
-        stopAccepting()
+    package func close() async {
+        await stopAccepting()
         let pipes = state.withLock { state -> [Pipe] in
             state.closed = true
             return Array(state.pipes.values)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Keeps one outgoing connection alive: dials, and after a failure or a lost pipe redials with jittered
 /// exponential backoff.
 final class Dialer: Sendable {
@@ -23,7 +21,7 @@ final class Dialer: Sendable {
     private let raw: Bool
     private let reactor: Reactor
     private let connector: Connector
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(text: String, address: Address, options: ConnectorOptions, raw: Bool, reactor: Reactor,
          connector: Connector) {
@@ -33,7 +31,7 @@ final class Dialer: Sendable {
         self.raw = raw
         self.reactor = reactor
         self.connector = connector
-        self.state = Mutex(State(backoff: options.minReconnectInterval))
+        self.state = Locked(State(backoff: options.minReconnectInterval))
     }
 
     /// Makes one attempt now. `firstResult`, when given, hears how this attempt ended; a failure then

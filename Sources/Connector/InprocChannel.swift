@@ -1,5 +1,3 @@
-import Synchronization
-
 /// An in-process connection: two ends passing `Message` values, no encoding.
 ///
 /// Direction `s` carries messages from end `s` to end `1 − s`. A message is handed straight to the
@@ -31,12 +29,12 @@ final class InprocChannel: Sendable {
         var ends = [End(), End()]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
     /// send queue size towards the other, and accepts content up to its own maximum receive size.
     init(options: (PipeOptions, PipeOptions)) {
-        state = Mutex(State(directions: [
+        state = Locked(State(directions: [
             Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
             Direction(capacity: max(1, options.1.sendQueueSize), maxReceiveSize: options.0.maxReceiveSize),
         ]))

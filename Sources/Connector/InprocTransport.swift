@@ -2,7 +2,7 @@ import Synchronization
 
 /// The inproc transport: a process-wide table of listener names.
 enum InprocTransport {
-    private static let listeners = Mutex<[String: InprocListener]>([:])
+    private static let listeners = Locked<[String: InprocListener]>([:])
     private static let dialCount = Atomic<Int>(0)
 
     static func listen(
@@ -60,7 +60,7 @@ private final class InprocListener: TransportListener {
         self.accept = accept
     }
 
-    func close() {
+    func close() async {
         InprocTransport.remove(self)
     }
 }

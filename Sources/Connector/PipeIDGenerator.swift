@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The process-wide source of pipe ids: 31-bit, nonzero, unique among live pipes, and not reused quickly
 /// (the counter runs through all 2³¹−1 values before it wraps), so a stale reply path cannot reach a
 /// new peer.
@@ -12,7 +10,7 @@ package final class PipeIDGenerator: Sendable {
         var inUse: Set<UInt32> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Returns a fresh id and marks it in use.
     package func acquire() -> UInt32 {

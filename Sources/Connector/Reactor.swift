@@ -34,7 +34,7 @@ package final class Reactor: @unchecked Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     private let threadID = Atomic<UInt>(0)
     /// Handlers deregistered during the current turn; released once no event of the turn can name them.
     /// Touched only on the reactor thread.

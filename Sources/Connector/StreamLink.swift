@@ -1,6 +1,5 @@
 import CMultiSocketShims
 import Glibc
-import Synchronization
 
 /// A pipe link over a connected stream socket (tcp or ipc), driven by the reactor.
 ///
@@ -30,7 +29,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     private let reactor: Reactor
     private let codec: MultiSocketCodec
     private let sendCapacity: Int
-    private let outbound = Mutex(Outbound())
+    private let outbound = Locked(Outbound())
 
     // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
     private var pipeID: UInt32 = 0

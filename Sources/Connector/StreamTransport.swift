@@ -149,11 +149,14 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
     private let reactor: Reactor
     private let accept: @Sendable (any PipeLink) -> Void
     private let closed = Atomic(false)
+    /// The socket file this listener created (ipc only); removed on close only if it is still that file.
+    private let socketFileInode: UInt?
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
          accept: @escaping @Sendable (any PipeLink) -> Void) {
         self.fd = fd
         self.address = address
+        if case .ipc(let path) = address { socketFileInode = Self.inode(of: path) } else { socketFileInode = nil }
         self.family = family
         self.options = options
         self.reactor = reactor
@@ -172,12 +175,23 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
         }
     }
 
-    func close() {
+    func close() async {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        reactor.execute { [self] in
-            reactor.deregister(fd, handler: self)
-            Glibc.close(fd)
-            if case .ipc(let path) = address { unlink(path) }
+        await withCheckedContinuation { continuation in
+            reactor.execute { [self] in
+                reactor.deregister(fd, handler: self)
+                Glibc.close(fd)
+                if case .ipc(let path) = address, let inode = socketFileInode, Self.inode(of: path) == inode {
+                    unlink(path)
+                }
+                continuation.resume()
+            }
         }
+    }
+
+    /// The inode of the file at `path`, if any.
+    static func inode(of path: String) -> UInt? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? UInt(info.st_ino) : nil
     }
 }

@@ -8,7 +8,7 @@ final class EventHub: Sendable {
         var subscribers: [UInt64: AsyncStream<SocketEvent>.Continuation] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let subscriberCount = Atomic(0)
 
     func subscribe() -> AsyncStream<SocketEvent> {

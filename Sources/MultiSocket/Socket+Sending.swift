@@ -6,6 +6,7 @@ extension Socket {
             case serve(Pipe, first: Message?, drains: Int)
             case queued
             case wait
+            case dropped
         }
         let step = try state.withLock { state throws(MultiSocketError) -> Step in
             guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
@@ -17,18 +18,16 @@ extension Socket {
                 if let pipe = state.takeIdlePipe() { return .serve(pipe, first: nil, drains: 0) }
                 return .queued
             }
-            if options.bestEffort {
-                state.count(.queueFull)
-                throw MultiSocketError(.messageDropped, "send queue full")
-            }
-            return .wait
+            return options.bestEffort ? .dropped : .wait
         }
         switch step {
         case .serve(let pipe, let first, let drains): serve(pipe, first: first, drains: drains)
         case .queued: return
         case .wait:
-            if options.bestEffort { hub.emit(.messageDropped(.queueFull)) }
             _ = try await waitForRoom(message, pipeID: nil, drains: 0)
+        case .dropped:
+            drop(.queueFull)
+            throw MultiSocketError(.messageDropped, "send queue full")
         }
     }
 

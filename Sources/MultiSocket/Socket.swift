@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A stateless message socket: a ``Connector`` (peers), a ``SendStrategy`` and a ``ReceiveStrategy``.
 ///
 /// Every received message records the path it travelled, so any task can answer any message at any time
@@ -20,7 +18,7 @@ public final class Socket: Sendable {
     /// The socket's dialers, listeners and pipes.
     public let connector: Connector
 
-    let state = Mutex(SocketState())
+    let state = Locked(SocketState())
     let hub = EventHub()
     private let reactor: Reactor
 
@@ -229,9 +227,9 @@ public final class Socket: Sendable {
         let closed = MultiSocketError(.closed, "socket closed")
         for receiver in receivers { receiver.resume(throwing: closed) }
         for sender in senders { sender.continuation.resume(throwing: closed) }
-        connector.stopAccepting()
+        await connector.stopAccepting()
         await linger()
-        connector.close()
+        await connector.close()
         connector.setHandler(nil)
         let waiters = state.withLock { state in
             state.lifecycle = .closed

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Joins two sockets back to back and forwards messages both ways, so that requests from the front
 /// reach the back and replies find their way back along the path they recorded.
 ///
@@ -34,8 +32,8 @@ public final class Switch: Sendable {
     public let back: Socket
     /// The socket facing the clients.
     public let front: Socket
-    private let counters = Mutex(Statistics())
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let counters = Locked(Statistics())
+    private let tasks = Locked<[Task<Void, Never>]>([])
 
     /// Starts forwarding between `back` and `front` at once.
     public init(back: Socket, front: Socket, middleware: Middleware? = nil) {

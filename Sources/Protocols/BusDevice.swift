@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A bus hub (BUS, 0x70): passes every message it receives on to every one of its links except the one
 /// it arrived on, so ``Bus`` nodes connected only to the device (or to devices joined in a tree) all hear
 /// each other, each message exactly once, never echoed back.
@@ -12,8 +10,8 @@ public final class BusDevice: ProtocolRole {
     public static let identity = ProtocolIdentity.bus
     /// The socket: receives from all, sends along paths only.
     public let socket: Socket
-    private let counters = Mutex((forwarded: 0, failed: 0))
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let counters = Locked((forwarded: 0, failed: 0))
+    private let loop = Locked<Task<Void, Never>?>(nil)
 
     /// Creates a device and starts forwarding. `options.identity` is replaced by ``identity``.
     public init(options: SocketOptions = .init()) {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The requesting side of request/reply (REQ, 0x30; peer ``Rep``, 0x31).
 ///
 /// Any number of tasks may call ``request(_:timeout:resendInterval:)`` at once. Each request gets its own
@@ -94,10 +92,10 @@ final class ReqCore: Sendable {
         var dropped = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(seed: UInt32) {
-        state = Mutex(State(next: seed))
+        state = Locked(State(next: seed))
     }
 
     var dropped: Int { state.withLock { $0.dropped } }

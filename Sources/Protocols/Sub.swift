@@ -10,7 +10,7 @@ public final class Sub: ProtocolRole {
     public static let identity = ProtocolIdentity.sub
     /// The socket: receives from all, sends nothing.
     public let socket: Socket
-    private let prefixes = Mutex(Set<[UInt8]>())
+    private let prefixes = Locked(Set<[UInt8]>())
     private let filteredCount = Atomic(0)
 
     /// Creates a subscriber with no subscription. `options.identity` is replaced by ``identity``.

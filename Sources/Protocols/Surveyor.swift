@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The asking side of a survey (SURVEYOR, 0x62; peer ``Respondent``, 0x63).
 ///
 /// ``survey(_:deadline:maxAnswers:)`` sends a question, with a fresh 4-byte big-endian survey id, to
@@ -79,10 +77,10 @@ final class SurveyCore: Sendable {
         var dropped = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(seed: UInt32) {
-        state = Mutex(State(next: seed))
+        state = Locked(State(next: seed))
     }
 
     var dropped: Int { state.withLock { $0.dropped } }

@@ -33,26 +33,24 @@ struct ReqRepTests {
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
         let workers = 4
+        // Each handler waits until all four requests are being handled at once: serial handling could
+        // never get there, and the barrier gives up (failing the request) after 10 s.
+        let barrier = Barrier(parties: workers)
         let server = Task {
             try await rep.serve(workers: workers) { request in
-                try await Task.sleep(for: .milliseconds(200))  // the work itself is slow
+                guard await barrier.arrive(within: .seconds(10)) else { return nil }
                 return request.body
             }
         }
-        let clock = ContinuousClock()
-        let elapsed = try await clock.measure {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for index in 0..<workers {
-                    group.addTask {
-                        let reply = try await req.request([UInt8(index)], timeout: .seconds(10))
-                        #expect(reply == [UInt8(index)])
-                    }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<workers {
+                group.addTask {
+                    let reply = try await req.request([UInt8(index)], timeout: .seconds(15))
+                    #expect(reply == [UInt8(index)])
                 }
-                try await group.waitForAll()
             }
+            try await group.waitForAll()
         }
-        // Serial handling would take 4 × 200 ms; parallel takes about 200 ms.
-        #expect(elapsed < .milliseconds(650), "took \(elapsed)")
         await rep.close()
         try await server.value
         await req.close()
@@ -156,5 +154,38 @@ struct ReqRepTests {
         for rep in reps { await rep.close() }
         for server in servers { try await server.value }
         await req.close()
+    }
+}
+
+/// Lets tasks wait until a number of them have arrived.
+private actor Barrier {
+    private let parties: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) {
+        self.parties = parties
+    }
+
+    /// Returns `true` once `parties` tasks have arrived, or `false` if `limit` passes first.
+    func arrive(within limit: Duration) async -> Bool {
+        arrived += 1
+        if arrived >= parties {
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+            return true
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: limit)
+            await self?.release()
+        }
+        await withCheckedContinuation { waiting.append($0) }
+        timer.cancel()
+        return arrived >= parties
+    }
+
+    private func release() {
+        for continuation in waiting { continuation.resume() }
+        waiting = []
     }
 }

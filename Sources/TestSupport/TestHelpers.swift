@@ -1,0 +1,363 @@
+import Dispatch
+import Glibc
+import MultiSocket
+import Synchronization
+
+// Helpers for the test suites: deadlines, event waits, random content and a plain blocking TCP client
+// for feeding malformed bytes to a socket.
+
+/// Thrown by ``withTimeout(_:_:_:)`` when the deadline passes first.
+public struct TimeoutError: Error, CustomStringConvertible {
+    /// What was being waited for.
+    public let what: String
+    /// The deadline, in seconds.
+    public let seconds: Double
+
+    /// Creates the error.
+    public init(what: String, seconds: Double) {
+        self.what = what
+        self.seconds = seconds
+    }
+
+    /// The reason, for test output.
+    public var description: String { "timed out after \(seconds) s waiting for \(what)" }
+}
+
+/// Runs `body`, failing with ``TimeoutError`` if it takes longer than `seconds`. The deadline is a safety
+/// net that turns a hang into a failure; it is never used to let something happen.
+public func withTimeout<T: Sendable>(
+    _ seconds: Double,
+    _ what: String = "operation",
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            throw TimeoutError(what: what, seconds: seconds)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+/// Waits on socket events instead of sleeping.
+public enum Await {
+    /// Returns once `condition` holds for `socket`'s statistics, re-checking after each event the socket
+    /// reports. Throws ``TimeoutError`` after `timeout` seconds (the condition must change together with an
+    /// event: pipes, rejected frames, drops).
+    public static func statistics(
+        _ socket: Socket,
+        _ what: String,
+        timeout: Double = 20,
+        _ condition: @escaping @Sendable (SocketStatistics) -> Bool
+    ) async throws {
+        let events = socket.events()
+        if condition(socket.statistics) { return }
+        try await withTimeout(timeout, what) {
+            for await _ in events where condition(socket.statistics) { return }
+            if !condition(socket.statistics) { throw TimeoutError(what: "\(what) (event stream ended)", seconds: 0) }
+        }
+    }
+
+    /// Returns the first event in `events` for which `match` returns a value. Throws ``TimeoutError``
+    /// after `timeout` seconds or if the stream ends first.
+    public static func event<T: Sendable>(
+        _ events: AsyncStream<SocketEvent>,
+        _ what: String,
+        timeout: Double = 20,
+        _ match: @escaping @Sendable (SocketEvent) -> T?
+    ) async throws -> T {
+        try await withTimeout(timeout, what) {
+            for await event in events {
+                if let found = match(event) { return found }
+            }
+            throw TimeoutError(what: "\(what) (event stream ended)", seconds: 0)
+        }
+    }
+
+    /// Counts events in `events` matching `match` until there are `count` of them.
+    public static func events(
+        _ events: AsyncStream<SocketEvent>,
+        count: Int,
+        _ what: String,
+        timeout: Double = 20,
+        _ match: @escaping @Sendable (SocketEvent) -> Bool
+    ) async throws {
+        guard count > 0 else { return }
+        try await withTimeout(timeout, what) {
+            var seen = 0
+            for await event in events where match(event) {
+                seen += 1
+                if seen >= count { return }
+            }
+            throw TimeoutError(what: "\(what) (event stream ended after \(seen))", seconds: 0)
+        }
+    }
+}
+
+/// A fast deterministic-per-seed generator (SplitMix64), so debug builds make random content quickly.
+public struct FastRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// Seeds from the system generator unless a seed is given.
+    public init(seed: UInt64 = UInt64.random(in: 0...UInt64.max)) {
+        state = seed
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `count` random bytes.
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = 0
+            while index < count {
+                var word = next()
+                for _ in 0..<min(8, count - index) {
+                    buffer[index] = UInt8(truncatingIfNeeded: word)
+                    word >>= 8
+                    index += 1
+                }
+            }
+            initialized = count
+        }
+    }
+}
+
+/// Whether two byte arrays are equal, compared with `memcmp` (fast in debug builds).
+public func sameBytes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    if lhs.isEmpty { return true }
+    return lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+}
+
+/// `count` bytes of `pool` from `offset`, copied with `memcpy`, with `stamp` written big-endian into the
+/// first four bytes when there is room.
+public func slice(of pool: [UInt8], offset: Int, count: Int, stamp: UInt32? = nil) -> [UInt8] {
+    precondition(offset + count <= pool.count)
+    var bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 {
+            pool.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+            }
+        }
+        initialized = count
+    }
+    if let stamp, count >= 4 {
+        bytes[0] = UInt8(truncatingIfNeeded: stamp >> 24)
+        bytes[1] = UInt8(truncatingIfNeeded: stamp >> 16)
+        bytes[2] = UInt8(truncatingIfNeeded: stamp >> 8)
+        bytes[3] = UInt8(truncatingIfNeeded: stamp)
+    }
+    return bytes
+}
+
+/// The big-endian `UInt32` in the first four bytes of `bytes`.
+public func stamp(of bytes: [UInt8]) -> UInt32? {
+    guard bytes.count >= 4 else { return nil }
+    return UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+}
+
+/// The four big-endian bytes of `value`.
+public func bigEndianBytes(_ value: UInt32) -> [UInt8] {
+    [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+     UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+}
+
+/// The port of a bound tcp address.
+public func port(of address: Address) -> UInt16? {
+    if case .tcp(_, let port) = address { return port }
+    return nil
+}
+
+/// Runs blocking work on a Dispatch thread, keeping the cooperative pool free.
+public func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: work()) }
+    }
+}
+
+private func loopback(_ port: UInt16) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    return address
+}
+
+/// A plain blocking stream client (tcp on loopback, or ipc), for sending hand-made (often malformed)
+/// bytes and for playing a raw peer. Reads run on a Dispatch thread, keeping the cooperative pool free.
+public final class PlainClient: Sendable {
+    /// How a read ended.
+    public enum ReadEnd: Sendable, Equatable {
+        /// The peer closed the connection (EOF or reset); `bytes` arrived before.
+        case closed(bytes: Int)
+        /// Nothing ended the connection within the receive timeout.
+        case timedOut(bytes: Int)
+        /// Another error.
+        case failed(errno: Int32)
+
+        /// Whether the connection was closed by the peer.
+        public var isClosed: Bool {
+            if case .closed = self { return true }
+            return false
+        }
+    }
+
+    private let fd: Int32
+    private let open = Atomic(true)
+
+    /// Connects to a tcp (loopback) or ipc address. `timeout` bounds each blocking read.
+    public convenience init(_ address: Address, timeout seconds: Int = 10) throws {
+        switch address {
+        case .tcp(_, let port): try self.init(port: port, timeout: seconds)
+        case .ipc(let path): try self.init(path: path, timeout: seconds)
+        case .inproc: throw MultiSocketError(.badAddress, "a plain client needs tcp or ipc")
+        }
+    }
+
+    /// Connects to the Unix-domain socket at `path`.
+    public init(path: String, timeout seconds: Int = 10) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var target = sockaddr_un()
+        target.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &target.sun_path) { $0.copyBytes(from: path.utf8) }
+        let status = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard status == 0 else {
+            Glibc.close(fd)
+            throw MultiSocketError(.connectionRefused, "connect to ipc://\(path)")
+        }
+    }
+
+    /// Connects to 127.0.0.1:`port`. `timeout` bounds each blocking read.
+    public init(port: UInt16, timeout seconds: Int = 10) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw MultiSocketError(.systemError, "socket: \(errno)") }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = loopback(port)
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard status == 0 else {
+            let error = errno
+            Glibc.close(fd)
+            throw MultiSocketError(.connectionRefused, "connect to port \(port): errno \(error)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Writes all of `bytes` (blocking).
+    public func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw MultiSocketError(.systemError, "write: errno \(errno)")
+            }
+            offset += written
+        }
+    }
+
+    /// Reads until the peer closes the connection or the receive timeout passes, on a Dispatch thread.
+    public func readUntilClosed() async -> ReadEnd {
+        let fd = self.fd
+        return await offloaded {
+            var total = 0
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+                if count > 0 {
+                    total += count
+                    continue
+                }
+                if count == 0 { return .closed(bytes: total) }
+                let error = errno
+                if error == EINTR { continue }
+                if error == ECONNRESET { return .closed(bytes: total) }
+                if error == EAGAIN || error == EWOULDBLOCK { return .timedOut(bytes: total) }
+                return .failed(errno: error)
+            }
+        }
+    }
+
+    /// Reads exactly `count` bytes (fewer if the connection ends or the receive timeout passes first).
+    public func read(count: Int) async -> [UInt8] {
+        let fd = self.fd
+        return await offloaded {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var filled = 0
+            while filled < count {
+                let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
+                if got > 0 {
+                    filled += got
+                } else if got < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            return Array(bytes.prefix(filled))
+        }
+    }
+
+    /// Half-closes: the peer sees end of stream; reading still works.
+    public func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the connection; idempotent.
+    public func close() {
+        if open.exchange(false, ordering: .acquiringAndReleasing) { Glibc.close(fd) }
+    }
+}
+
+/// A loopback TCP port that is bound but not listening: connecting to it is refused, and no other test
+/// can take it while this value lives.
+public final class RefusingTCPPort: Sendable {
+    /// The port.
+    public let port: UInt16
+    private let fd: Int32
+
+    /// Binds a fresh port.
+    public init() throws {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw MultiSocketError(.systemError, "socket") }
+        var address = loopback(0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            Glibc.close(socketFD)
+            throw MultiSocketError(.systemError, "bind")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        fd = socketFD
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { Glibc.close(fd) }
+}
