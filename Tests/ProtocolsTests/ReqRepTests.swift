@@ -134,11 +134,14 @@ struct ReqRepTests {
         }
         _ = address
         let served = Tally(reps.count)
+        // Each single-worker replier holds its request until all three are holding one, so a replier
+        // that got every request would never get past the barrier.
+        let barrier = Barrier(parties: reps.count)
         let servers = reps.enumerated().map { index, rep in
             Task {
                 try await rep.serve(workers: 1) { request in
                     served.add(index)
-                    try await Task.sleep(for: .milliseconds(20))
+                    guard await barrier.arrive(within: .seconds(10)) else { return nil }
                     return request.body
                 }
             }
@@ -154,38 +157,5 @@ struct ReqRepTests {
         for rep in reps { await rep.close() }
         for server in servers { try await server.value }
         await req.close()
-    }
-}
-
-/// Lets tasks wait until a number of them have arrived.
-private actor Barrier {
-    private let parties: Int
-    private var arrived = 0
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    init(parties: Int) {
-        self.parties = parties
-    }
-
-    /// Returns `true` once `parties` tasks have arrived, or `false` if `limit` passes first.
-    func arrive(within limit: Duration) async -> Bool {
-        arrived += 1
-        if arrived >= parties {
-            for continuation in waiting { continuation.resume() }
-            waiting = []
-            return true
-        }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: limit)
-            await self?.release()
-        }
-        await withCheckedContinuation { waiting.append($0) }
-        timer.cancel()
-        return arrived >= parties
-    }
-
-    private func release() {
-        for continuation in waiting { continuation.resume() }
-        waiting = []
     }
 }
