@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "Bus", targets: ["Bus"]),
         .executable(name: "Survey", targets: ["Survey"]),
         .executable(name: "SwitchChain", targets: ["SwitchChain"]),
+        .executable(name: "msperf", targets: ["MSPerf"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -32,6 +33,8 @@ let package = Package(
         .executableTarget(name: "Bus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
         .executableTarget(name: "Survey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
+        .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit"),
+        .executableTarget(name: "MSPerf", dependencies: ["MSPerfKit"], path: "Examples/MSPerf/Tool"),
         .testTarget(
             name: "ConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
@@ -46,6 +49,11 @@ let package = Package(
             name: "ProtocolsTests",
             dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/ProtocolsTests"
+        ),
+        .testTarget(
+            name: "MSPerfTests",
+            dependencies: ["MSPerfKit", "MultiSocketTestSupport"],
+            path: "Tests/MSPerfTests"
         ),
     ],
     swiftLanguageModes: [.v6]
