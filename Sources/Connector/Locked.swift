@@ -6,9 +6,11 @@ import Glibc
 /// sanitizer intercepts. `Mutex` on Linux parks on a futex inside the uninstrumented standard library, so
 /// under `--sanitize=thread` every access it guards is reported as a race; with this lock the sanitizer
 /// sees the happens-before edges and its reports mean something. The cost is the same futex underneath.
+///
+/// `withLock` is inlinable so callers in other modules get it specialised (no generic dispatch per call).
 package final class Locked<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     /// Creates a lock guarding `value`.
     package init(_ value: Value) {
@@ -25,7 +27,7 @@ package final class Locked<Value>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the value. Do not call out to other locks' owners from
     /// `body`, and never resume a continuation in it: return an action and perform it afterwards.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

@@ -17,12 +17,15 @@ package final class Reactor: @unchecked Sendable {
     /// The reactor used by every connector unless told otherwise.
     package static let shared = Reactor(name: "multisocket-io")
 
-    private typealias Job = @Sendable () -> Void
+    private enum Job {
+        case closure(@Sendable () -> Void)
+        case task(UnownedJob)
+    }
 
     private struct Timer {
         var deadline: UInt64
         var id: UInt64
-        var job: Job
+        var job: @Sendable () -> Void
     }
 
     private struct Queue {
@@ -87,6 +90,10 @@ package final class Reactor: @unchecked Sendable {
 
     /// Runs `job` on the reactor thread, after the events of the current turn.
     package func execute(_ job: @escaping @Sendable () -> Void) {
+        post(.closure(job))
+    }
+
+    private func post(_ job: Job) {
         let wake = queue.withLock { queue -> Bool in
             queue.jobs.append(job)
             defer { queue.wakePending = true }
@@ -156,7 +163,12 @@ package final class Reactor: @unchecked Sendable {
                 return queue.jobs
             }
             if jobs.isEmpty { return }
-            for job in jobs { job() }
+            for job in jobs {
+                switch job {
+                case .closure(let body): body()
+                case .task(let task): task.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }
         }
     }
 
@@ -190,6 +202,16 @@ package final class Reactor: @unchecked Sendable {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+}
+
+/// The reactor runs tasks too: a task started with `withTaskExecutorPreference(socket.executor)` runs on
+/// the reactor thread, so a message read there resumes its receiver without waking another thread, and a
+/// reply written there leaves without a hop.
+extension Reactor: TaskExecutor {
+    /// Queues `job` to run on the reactor thread after the current turn's events.
+    package func enqueue(_ job: consuming ExecutorJob) {
+        post(.task(UnownedJob(job)))
     }
 }
 

@@ -4,22 +4,47 @@ import Glibc
 /// A pipe link over a connected stream socket (tcp or ipc), driven by the reactor.
 ///
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
-/// Writes: frames are encoded into one contiguous outbound buffer; a sender finding the link idle writes
-/// at once on its own thread, and whatever the kernel does not take is flushed by the reactor when the
-/// socket turns writable, many frames per system call.
+/// Writes: frames are encoded into a pending buffer under a lock; one thread at a time holds the writer role
+/// and writes outside the lock, swapping in whatever senders queued meanwhile, so a stream of messages goes
+/// out many frames per system call. A lone message is written at once on its sender's thread; one that
+/// follows closely hands the writing to the reactor, and the reactor resumes when the socket turns writable.
 final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
+    /// Who writes to the socket now.
+    private enum Writer {
+        /// Nobody: everything queued has been written.
+        case idle
+        /// One thread holds the writer role and owns `writing`.
+        case active
+        /// The kernel's buffer is full; the reactor takes the role when the socket turns writable.
+        case waitingForWritable
+    }
+
     private struct Outbound {
-        var bytes: [UInt8] = []
-        /// The stream offset of `bytes[0]`.
-        var base = 0
+        /// Encoded frames not yet taken by the writer.
+        var pending: [UInt8] = []
+        /// The stream offset just past `pending`.
+        var appended = 0
         /// Bytes handed to the kernel so far, as a stream offset.
         var written = 0
         /// Stream offsets where queued frames end, oldest first.
         var frameEnds = Ring<Int>()
-        var awaitingWritable = false
+        var writer = Writer.idle
+        /// The socket turned writable while a writer was active: its `EAGAIN` may be stale.
+        var writableSeen = false
+        /// When the last write on a sender's own thread began (monotonic nanoseconds).
+        var lastDirectWrite: UInt64 = 0
         var notifyOnDrain = false
         var closed = false
         var failed = false
+        /// `finish` found a writer active; the writer hands the close back to the reactor when it stops.
+        var finishDeferred = false
+    }
+
+    /// What a sender does after queuing its frame.
+    private enum Follow {
+        case nothing
+        case writeHere
+        case handToReactor
     }
 
     let localAddress: String
@@ -30,6 +55,11 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     private let codec: MultiSocketCodec
     private let sendCapacity: Int
     private let outbound = Locked(Outbound())
+
+    // Writer-role state: touched only by the thread holding the writer role (`Writer.active`), which it
+    // takes and gives up under the outbound lock.
+    private var writing: [UInt8] = []
+    private var writingHead = 0
 
     // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
     private var pipeID: UInt32 = 0
@@ -44,6 +74,9 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     private static let initialReadSize = 64 * 1024
     private static let readsPerTurn = 16
+    /// A send this soon after the previous direct write leaves the writing to the reactor, so that a
+    /// stream of small messages goes out many per system call while a lone message still leaves at once.
+    private static let directWriteSpacing: UInt64 = 25_000
 
     init(fd: Int32, reactor: Reactor, options: PipeOptions, localAddress: String, remoteAddress: String) {
         self.fd = fd
@@ -90,87 +123,145 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     // MARK: Sending
 
     var hasPendingOutput: Bool {
-        outbound.withLock { !$0.closed && !$0.frameEnds.isEmpty }
+        outbound.withLock { !$0.closed && !$0.failed && !$0.frameEnds.isEmpty }
     }
 
     func send(_ message: Message) -> PipeSendResult {
-        let (result, failed) = outbound.withLock { out -> (PipeSendResult, Bool) in
-            if out.closed { return (.closed, false) }
+        let (result, follow) = outbound.withLock { out -> (PipeSendResult, Follow) in
+            if out.closed || out.failed { return (.closed, .nothing) }
             if out.frameEnds.count >= sendCapacity {
                 out.notifyOnDrain = true
-                return (.full, false)
+                return (.full, .nothing)
             }
+            let before = out.pending.count
             if isRaw {
                 // Raw peers get only the content of plain messages; flagged ones are skipped as sent.
-                guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: out.frameEnds.isEmpty), false) }
-                out.bytes.append(contentsOf: message.content)
+                guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: true), .nothing) }
+                out.pending.append(contentsOf: message.content)
             } else {
                 do throws(MultiSocketError) {
-                    try codec.encode(message, into: &out.bytes)
+                    try codec.encode(message, into: &out.pending)
                 } catch {
-                    return (.unencodable(error), false)
+                    return (.unencodable(error), .nothing)
                 }
             }
-            out.frameEnds.append(out.base + out.bytes.count)
-            if !out.awaitingWritable { flush(&out) }
-            if out.failed { return (.closed, true) }
-            let idle = out.frameEnds.isEmpty
-            if !idle { out.notifyOnDrain = true }
-            return (.accepted(idle: idle), false)
+            out.appended += out.pending.count - before
+            out.frameEnds.append(out.appended)
+            let room = out.frameEnds.count < sendCapacity
+            if !room { out.notifyOnDrain = true }
+            guard out.writer == .idle else { return (.accepted(idle: room), .nothing) }
+            out.writer = .active
+            let now = Self.now()
+            if now &- out.lastDirectWrite < Self.directWriteSpacing { return (.accepted(idle: room), .handToReactor) }
+            out.lastDirectWrite = now
+            return (.accepted(idle: room), .writeHere)
         }
-        if failed { close() }
+        switch follow {
+        case .nothing: break
+        case .writeHere: writeOut()
+        case .handToReactor: reactor.execute { [self] in writeOut() }
+        }
         return result
     }
 
-    /// Writes as much of the outbound buffer as the kernel takes. Runs under the outbound lock; the
-    /// socket is non-blocking, so the lock is held for one system call at most per chunk.
-    private func flush(_ out: inout Outbound) {
-        while out.written - out.base < out.bytes.count {
-            let head = out.written - out.base
-            let sent = out.bytes.withUnsafeBytes { bytes in
-                Glibc.send(fd, bytes.baseAddress! + head, bytes.count - head, Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
+    /// Writes while there is something to write; the caller holds the writer role and gives it up here.
+    /// System calls run outside the lock, so senders keep queuing while the kernel copies.
+    private func writeOut() {
+        var sent = 0
+        var blocked = false
+        while true {
+            enum Step { case write(notify: Bool), stop(notify: Bool, finish: Bool) }
+            let step = outbound.withLock { out -> Step in
                 out.written += sent
+                while let end = out.frameEnds.first, end <= out.written { _ = out.frameEnds.popFirst() }
+                let notify = out.notifyOnDrain && out.frameEnds.count <= sendCapacity / 2
+                if notify { out.notifyOnDrain = false }
+                if out.closed || out.failed {
+                    out.writer = .idle
+                    return .stop(notify: false, finish: out.finishDeferred)
+                }
+                if blocked {
+                    if !out.writableSeen {
+                        out.writer = .waitingForWritable
+                        return .stop(notify: notify, finish: false)
+                    }
+                    blocked = false
+                }
+                out.writableSeen = false
+                if writingHead == writing.count {
+                    writing.removeAll(keepingCapacity: writing.capacity <= 1 << 20)
+                    writingHead = 0
+                    if out.pending.isEmpty {
+                        out.writer = .idle
+                        return .stop(notify: notify, finish: false)
+                    }
+                    swap(&writing, &out.pending)
+                }
+                return .write(notify: notify)
+            }
+            switch step {
+            case .stop(let notify, let finishNow):
+                if notify { notifyDrained() }
+                if finishNow { reactor.execute { [self] in finish() } }
+                return
+            case .write(let notify):
+                if notify { notifyDrained() }
+            }
+            let count = writing.withUnsafeBytes { bytes in
+                Glibc.send(fd, bytes.baseAddress! + writingHead, bytes.count - writingHead, Int32(MSG_NOSIGNAL))
+            }
+            sent = 0
+            if count > 0 {
+                writingHead += count
+                sent = count
                 continue
             }
             let error = cms_errno()
             if error == EINTR { continue }
             if error == EAGAIN || error == EWOULDBLOCK {
-                out.awaitingWritable = true
-            } else {
-                out.failed = true
+                blocked = true
+                continue
             }
-            break
+            let finishNow = outbound.withLock { out -> Bool in
+                out.failed = true
+                out.writer = .idle
+                return out.finishDeferred
+            }
+            // The peer is gone for writing, but what it sent before is still to be read: the read side
+            // carries on to the end of the stream, then closes the link.
+            reactor.execute { [self] in finishNow ? finish() : readAvailable() }
+            return
         }
-        while let end = out.frameEnds.first, end <= out.written { _ = out.frameEnds.popFirst() }
-        let head = out.written - out.base
-        if head == out.bytes.count {
-            out.bytes.removeAll(keepingCapacity: out.bytes.capacity <= 1 << 20)
-            out.base = out.written
-        } else if head >= 1 << 16 {
-            out.bytes.removeFirst(head)
-            out.base = out.written
+    }
+
+    private func notifyDrained() {
+        if reactor.isCurrent {
+            delegate?.pipeDrained(pipeID)
+        } else {
+            reactor.execute { [self] in delegate?.pipeDrained(pipeID) }
         }
     }
 
     private func writable() {
-        let (drained, failed) = outbound.withLock { out -> (Bool, Bool) in
-            out.awaitingWritable = false
-            if out.closed { return (false, false) }
-            flush(&out)
-            if out.failed { return (false, true) }
-            if out.frameEnds.isEmpty && out.notifyOnDrain {
-                out.notifyOnDrain = false
-                return (true, false)
+        let take = outbound.withLock { out -> Bool in
+            switch out.writer {
+            case .waitingForWritable:
+                out.writer = .active
+                return true
+            case .active:
+                out.writableSeen = true
+                return false
+            case .idle:
+                return false
             }
-            return (false, false)
         }
-        if failed {
-            finish()
-        } else if drained {
-            delegate?.pipeDrained(pipeID)
-        }
+        if take { writeOut() }
+    }
+
+    private static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
     }
 
     // MARK: Receiving
@@ -298,11 +389,17 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         if first { reactor.execute { [self] in finish() } }
     }
 
-    /// Tears the link down on the reactor thread; runs once.
+    /// Tears the link down on the reactor thread; runs once. While a sender's thread is inside a write, the
+    /// descriptor stays open and the writer hands the teardown back when it stops.
     private func finish() {
         guard !finished else { return }
+        let writerActive = outbound.withLock { out -> Bool in
+            out.closed = true
+            out.finishDeferred = out.writer == .active
+            return out.finishDeferred
+        }
+        if writerActive { return }
         finished = true
-        outbound.withLock { $0.closed = true }
         if registered { reactor.deregister(fd, handler: self) }
         Glibc.close(fd)
         let onClose = self.onClose

@@ -75,6 +75,10 @@ public enum Perf {
 
     // MARK: Latency
 
+    /// Whether the measuring loops run on the I/O thread (`socket.executor`); `MSPERF_EXECUTOR=pool` runs them
+    /// on the global concurrent executor instead, to compare.
+    static let onIOThread = getenv("MSPERF_EXECUTOR").map { String(cString: $0) } != "pool"
+
     static func warmup(_ roundtrips: Int) -> Int { min(roundtrips / 10, 1000) }
 
     private static func echo(_ socket: Socket, size: Int, roundtrips: Int) async throws {
@@ -181,10 +185,13 @@ public enum Perf {
         }
     }
 
-    /// Runs `body`, then closes `socket` (lingering until what it queued is sent), also when `body` throws.
+    /// Runs `body` (on the socket's I/O thread unless `MSPERF_EXECUTOR=pool` is set), then closes `socket`
+    /// (lingering until what it queued is sent), also when `body` throws.
     private static func closing<T: Sendable>(_ socket: Socket, _ body: () async throws -> T) async throws -> T {
         do {
-            let result = try await body()
+            let result = onIOThread
+                ? try await withTaskExecutorPreference(socket.executor, operation: body)
+                : try await body()
             await socket.close()
             return result
         } catch {
