@@ -23,10 +23,44 @@ final class InprocChannel: Sendable {
         var started = false
     }
 
+    /// The end a direction delivers to, as taken under the lock for one hand-over.
+    private struct Receiver {
+        var delegate: any PipeDelegate
+        var pipeID: UInt32
+        var maxReceiveSize: Int?
+    }
+
     private struct State {
         var closed = false
         var directions: [Direction]
         var ends = [End(), End()]
+
+        /// Claims the hand-over from `side` when the receiving end can take a message now.
+        mutating func takeDelivery(from side: Int) -> Receiver? {
+            guard !closed, !directions[side].delivering, directions[side].pauses <= 0 else { return nil }
+            let end = ends[1 - side]
+            guard end.started, let delegate = end.delegate else { return nil }
+            directions[side].delivering = true
+            return Receiver(delegate: delegate, pipeID: end.pipeID, maxReceiveSize: directions[side].maxReceiveSize)
+        }
+
+        /// Takes the next queued message from `side` when the receiving end can take it now.
+        mutating func nextDelivery(from side: Int) -> (Message, Receiver)? {
+            guard !directions[side].queue.isEmpty, let receiver = takeDelivery(from: side) else { return nil }
+            return (directions[side].queue.popFirst()!, receiver)
+        }
+
+        /// Ends a pump: reports whether `side` is idle and, when its queue emptied with a sender waiting
+        /// for room, who to tell. A sender (`forSender`) that leaves work behind asks to be told.
+        mutating func finishPumping(from side: Int, forSender: Bool, drained: inout (any PipeDelegate, UInt32)?) -> Bool {
+            let idle = directions[side].queue.isEmpty && !directions[side].delivering
+            if directions[side].queue.isEmpty, directions[side].notifySender, let sender = ends[side].delegate {
+                directions[side].notifySender = false
+                drained = (sender, ends[side].pipeID)
+            }
+            if !idle && forSender { directions[side].notifySender = true }
+            return idle
+        }
     }
 
     private let state: Locked<State>
@@ -50,26 +84,32 @@ final class InprocChannel: Sendable {
             onClose()
             return
         }
-        pump(from: 1 - side)
+        _ = pump(from: 1 - side, first: nil, forSender: false)
     }
 
     func send(from side: Int, _ message: Message) -> PipeSendResult {
-        let queued = state.withLock { state -> PipeSendResult? in
+        enum Start {
+            case closed, full, queued
+            case deliver(Receiver)
+        }
+        let start = state.withLock { state -> Start in
             if state.closed { return .closed }
             if state.directions[side].queue.count >= state.directions[side].capacity {
                 state.directions[side].notifySender = true
                 return .full
             }
+            // Nothing ahead of it and nobody handing over: deliver straight from this thread.
+            if state.directions[side].queue.isEmpty, let receiver = state.takeDelivery(from: side) {
+                return .deliver(receiver)
+            }
             state.directions[side].queue.append(message)
-            return nil
+            return .queued
         }
-        if let queued { return queued }
-        pump(from: side)
-        return state.withLock { state -> PipeSendResult in
-            let direction = state.directions[side]
-            let idle = direction.queue.isEmpty && !direction.delivering
-            if !idle { state.directions[side].notifySender = true }
-            return .accepted(idle: idle)
+        switch start {
+        case .closed: return .closed
+        case .full: return .full
+        case .queued: return .accepted(idle: pump(from: side, first: nil))
+        case .deliver(let receiver): return .accepted(idle: pump(from: side, first: (message, receiver)))
         }
     }
 
@@ -79,49 +119,49 @@ final class InprocChannel: Sendable {
 
     func resume(receivingSide side: Int) {
         state.withLock { $0.directions[1 - side].pauses -= 1 }
-        pump(from: 1 - side)
+        _ = pump(from: 1 - side, first: nil, forSender: false)
     }
 
     /// Hands queued messages to the receiving end until the queue is empty, the receiver pauses, or
-    /// another thread is already handing over (it will carry on with what this one queued).
-    private func pump(from side: Int) {
+    /// another thread is already handing over (it will carry on with what this one queued). `first`, when
+    /// given, was taken for delivery by the caller (`delivering` is set). One lock per message: the end of
+    /// one hand-over and the start of the next are decided together. Returns whether the direction is idle
+    /// (nothing queued or being handed over) at the end.
+    private func pump(from side: Int, first: (Message, Receiver)?, forSender: Bool = true) -> Bool {
         var drained: (any PipeDelegate, UInt32)?
-        while true {
-            let next = state.withLock { state -> (Message, any PipeDelegate, UInt32, Int?)? in
-                guard !state.closed, !state.directions[side].delivering else { return nil }
-                let receiver = state.ends[1 - side]
-                guard receiver.started, let delegate = receiver.delegate, state.directions[side].pauses <= 0 else {
-                    return nil
-                }
-                guard let message = state.directions[side].queue.popFirst() else {
-                    if state.directions[side].notifySender, let sender = state.ends[side].delegate {
-                        state.directions[side].notifySender = false
-                        drained = (sender, state.ends[side].pipeID)
-                    }
-                    return nil
-                }
-                state.directions[side].delivering = true
-                return (message, delegate, receiver.pipeID, state.directions[side].maxReceiveSize)
+        var next = first
+        var idle = false
+        if next == nil {
+            next = state.withLock { state in
+                if let next = state.nextDelivery(from: side) { return next }
+                idle = state.finishPumping(from: side, forSender: forSender, drained: &drained)
+                return nil
             }
-            guard let (message, delegate, pipeID, limit) = next else { break }
+        }
+        while let (message, receiver) = next {
             var keepGoing = true
             var rejection: FrameError?
             do {
-                keepGoing = delegate.pipe(pipeID, received: try message.arriving(on: pipeID, maxContentLength: limit))
+                let arrived = try message.arriving(on: receiver.pipeID, maxContentLength: receiver.maxReceiveSize)
+                keepGoing = receiver.delegate.pipe(receiver.pipeID, received: arrived)
             } catch {
                 rejection = error
-                delegate.pipe(pipeID, rejected: error)
-            }
-            state.withLock { state in
-                state.directions[side].delivering = false
-                if !keepGoing { state.directions[side].pauses += 1 }
+                receiver.delegate.pipe(receiver.pipeID, rejected: error)
             }
             if let rejection, rejection.closesPipe {
                 close()
-                return
+                return false
+            }
+            next = state.withLock { state in
+                state.directions[side].delivering = false
+                if !keepGoing { state.directions[side].pauses += 1 }
+                if let next = state.nextDelivery(from: side) { return next }
+                idle = state.finishPumping(from: side, forSender: forSender, drained: &drained)
+                return nil
             }
         }
         if let (delegate, pipeID) = drained { delegate.pipeDrained(pipeID) }
+        return idle
     }
 
     func close() {

@@ -7,14 +7,18 @@ import Glibc
 /// under `--sanitize=thread` every access it guards is reported as a race; with this lock the sanitizer
 /// sees the happens-before edges and its reports mean something. The cost is the same futex underneath.
 ///
-/// `withLock` is inlinable so callers in other modules get it specialised (no generic dispatch per call).
-package final class Locked<Value>: @unchecked Sendable {
+/// It is public for protocol layers built on `Socket` outside this package, and so that `withLock` is
+/// inlined and specialised in every module (an `@inlinable package` method is not, on this toolchain). The
+/// value lives behind a pointer rather than in a stored property, so an access costs no dynamic
+/// exclusivity check: the mutex already makes it exclusive.
+public final class Locked<Value>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    @usableFromInline var value: Value
+    @usableFromInline let value: UnsafeMutablePointer<Value>
 
     /// Creates a lock guarding `value`.
-    package init(_ value: Value) {
-        self.value = value
+    public init(_ value: Value) {
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -23,14 +27,16 @@ package final class Locked<Value>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with exclusive access to the value. Do not call out to other locks' owners from
     /// `body`, and never resume a continuation in it: return an action and perform it afterwards.
     @inlinable @inline(__always)
-    package func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    public func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }

@@ -1,49 +1,52 @@
 /// A growable FIFO ring buffer: O(1) append, pop from the front, and push back to the front.
 ///
-/// Its methods are inlinable so that the modules above use it specialised for their element type; a
-/// generic call per message would cost a runtime metadata lookup on every hand-off.
-package struct Ring<Element>: Sendable where Element: Sendable {
+/// It is public, with inlinable methods, so that the modules above use it specialised for their element
+/// type (an `@inlinable package` method is not specialised across modules on this toolchain); a generic
+/// call per message would cost a runtime metadata lookup on every hand-off.
+public struct Ring<Element>: Sendable where Element: Sendable {
     /// Slots; the capacity is zero or a power of two, so positions wrap with a mask.
     @usableFromInline var storage: [Element?] = []
     @usableFromInline var head = 0
+    @usableFromInline var held = 0
+
     /// The number of elements held.
-    @usableFromInline package private(set) var count = 0
+    @inlinable public var count: Int { held }
 
     /// Creates an empty ring.
-    @inlinable package init() {}
+    @inlinable public init() {}
 
     /// Whether the ring holds nothing.
-    @inlinable package var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { count == 0 }
 
     /// The front element, or `nil` when empty.
-    @inlinable package var first: Element? { count == 0 ? nil : storage[head] }
+    @inlinable public var first: Element? { count == 0 ? nil : storage[head] }
 
     /// Appends at the back.
-    @inlinable package mutating func append(_ element: Element) {
+    @inlinable public mutating func append(_ element: Element) {
         if count == storage.count { grow() }
         storage[(head &+ count) & (storage.count &- 1)] = element
-        count &+= 1
+        held &+= 1
     }
 
     /// Puts an element back at the front, ahead of everything else.
-    @inlinable package mutating func prepend(_ element: Element) {
+    @inlinable public mutating func prepend(_ element: Element) {
         if count == storage.count { grow() }
         head = (head &- 1) & (storage.count &- 1)
         storage[head] = element
-        count &+= 1
+        held &+= 1
     }
 
     /// Removes and returns the front element, or `nil` when empty.
-    @inlinable package mutating func popFirst() -> Element? {
+    @inlinable public mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         let element = storage[head].take()
         head = (head &+ 1) & (storage.count &- 1)
-        count &-= 1
+        held &-= 1
         return element
     }
 
     /// Removes every element and returns them in order.
-    @inlinable package mutating func removeAll() -> [Element] {
+    @inlinable public mutating func removeAll() -> [Element] {
         var all = [Element]()
         all.reserveCapacity(count)
         while let element = popFirst() { all.append(element) }

@@ -31,52 +31,60 @@ extension Socket {
         }
     }
 
-    /// Writes queued to-one messages to `pipe` (which the caller holds) while it stays idle; if it turns
-    /// busy or closes, another idle pipe carries on.
+    /// Writes queued to-one messages to `pipe` (which the caller holds) while it can take more; if it turns
+    /// busy or closes, another idle pipe carries on. One lock per message: the outcome of a write and the
+    /// choice of the next message are made together.
     func serve(_ pipe: Pipe, first: Message?, drains: Int) {
-        var pipe = pipe
-        var next = first
-        var drains = drains
-        while true {
-            if next == nil {
-                let (message, admitted, seen) = state.withLock { state -> (Message?, CheckedContinuation<Bool, any Error>?, Int) in
-                    if let (message, admitted) = state.popShared() {
-                        return (message, admitted, state.pipes[pipe.id]?.drains ?? 0)
-                    }
-                    state.release(pipe.id)
-                    return (nil, nil, 0)
-                }
-                admitted?.resume(returning: true)
-                guard let message else {
-                    checkLinger()
-                    return
-                }
-                next = message
-                drains = seen
+        struct Next {
+            var pipe: Pipe
+            var message: Message
+            var drains: Int
+            var admitted: CheckedContinuation<Bool, any Error>?
+        }
+        var lingerWaiter: CheckedContinuation<Void, Never>?
+        /// Takes the next shared message for `carrier`, or lets the pipe go when there is none (and wakes a
+        /// closing socket waiting for everything to be written).
+        func next(for carrier: Pipe?, in state: inout SocketState) -> Next? {
+            guard let carrier else { return nil }
+            guard let (message, admitted) = state.popShared() else {
+                state.release(carrier.id)
+                if state.lingerWaiter != nil, Self.isDrained(state) { lingerWaiter = state.lingerWaiter.take() }
+                return nil
             }
-            let message = next!
+            return Next(pipe: carrier, message: message, drains: state.pipes[carrier.id]?.drains ?? 0, admitted: admitted)
+        }
+        var step: Next?
+        if let first {
+            step = Next(pipe: pipe, message: first, drains: drains, admitted: nil)
+        } else {
+            step = state.withLock { next(for: pipe, in: &$0) }
+        }
+        while let current = step {
+            current.admitted?.resume(returning: true)
+            let message = current.message
+            let pipe = current.pipe
             let result = pipe.link.send(message)
-            let handOver = state.withLock { state -> Pipe? in
+            step = state.withLock { state -> Next? in
+                let carrier: Pipe?
                 switch result {
                 case .accepted(let idle):
                     state.countSent(message)
-                    return idle || state.markBusy(pipe.id, drainsSeen: drains) ? pipe : nil
+                    carrier = idle || state.markBusy(pipe.id, drainsSeen: current.drains) ? pipe : nil
                 case .full:
                     state.shared.prepend(message)
-                    return state.markBusy(pipe.id, drainsSeen: drains) ? pipe : state.takeIdlePipe()
+                    carrier = state.markBusy(pipe.id, drainsSeen: current.drains) ? pipe : state.takeIdlePipe()
                 case .closed:
                     state.shared.prepend(message)
                     state.abandon(pipe.id)
-                    return state.takeIdlePipe()
+                    carrier = state.takeIdlePipe()
                 case .unencodable:
                     state.count(.unencodable)
-                    return pipe
+                    carrier = pipe
                 }
+                return next(for: carrier, in: &state)
             }
-            next = nil
-            guard let carrier = handOver else { return }
-            pipe = carrier
         }
+        lingerWaiter?.resume()
     }
 
     /// Sends a to-destination message through the pipe its destination names, waiting while it is full.

@@ -125,7 +125,9 @@ struct SocketState {
 
     /// Pipes to resume once the receive queue has room again.
     mutating func pipesToResume(capacity: Int) -> [Pipe] {
-        guard received.count < capacity, !pausedPipes.isEmpty else { return [] }
+        // Hysteresis: paused pipes resume once the queue is half empty, so they deliver in batches
+        // instead of one message per receive.
+        guard received.count <= capacity / 2, !pausedPipes.isEmpty else { return [] }
         defer { pausedPipes = [:] }
         return Array(pausedPipes.values)
     }
