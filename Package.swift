@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "Bus", targets: ["Bus"]),
         .executable(name: "Survey", targets: ["Survey"]),
         .executable(name: "SwitchChain", targets: ["SwitchChain"]),
+        .executable(name: "mscat", targets: ["MSCat"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -33,6 +34,11 @@ let package = Package(
         .executableTarget(name: "Survey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
         .target(name: "MSCatCore", path: "Examples/MSCat/Core"),
+        .executableTarget(
+            name: "MSCat",
+            dependencies: ["MSCatCore", "MultiSocketProtocols"],
+            path: "Examples/MSCat/App"
+        ),
         .testTarget(
             name: "ConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
