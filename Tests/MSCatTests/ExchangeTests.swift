@@ -68,14 +68,17 @@ struct ExchangeTests {
     @Test("push to pull with the data read from standard input (-F -)")
     func pushFromStandardInput() async throws {
         let address = MSCatProcess.uniqueAddress()
-        let pull = try MSCatProcess(["--pull", "--listen", address, "--quoted", "--count", "2",
-                                     "--recv-timeout", "30"])
-        let push = try await MSCatProcess.run(["--push", "--dial", address, "--async", "-F", "-", "--count", "2"],
-                                              input: Array("hello\u{0}world\n".utf8) + [0xFF])
-        let pulled = await pull.outcome()
-        #expect(push.status == 0, "push: \(push.errors)")
-        #expect(push.errors.isEmpty)
-        #expect(push.output.isEmpty)
+        // The pusher listens: it sends once it has accepted the puller's connection, and by then the puller has
+        // written its hello. (A pusher that dials may close before the listener writes its hello; the listener
+        // then drops what it received — mscat waits Runner.settleTime to make that unlikely, not impossible.)
+        let push = try MSCatProcess(["--push", "--listen", address, "-F", "-", "--count", "2"],
+                                    input: Array("hello\u{0}world\n".utf8) + [0xFF])
+        let pulled = try await MSCatProcess.run(["--pull", "--dial", address, "--async", "--quoted", "--count", "2",
+                                                 "--recv-timeout", "30"])
+        let pushed = await push.outcome()
+        #expect(pushed.status == 0, "push: \(pushed.errors)")
+        #expect(pushed.errors.isEmpty)
+        #expect(pushed.output.isEmpty)
         #expect(pulled.status == 0, "pull: \(pulled.errors)")
         #expect(pulled.errors.isEmpty)
         #expect(pulled.output == String(repeating: "\"hello\\x00world\\n\\xff\"\n", count: 2))

@@ -13,12 +13,18 @@ import MultiSocketProtocols
 ///   between: req its reply, surveyor the answers until the survey ends, bus and pair whatever arrives until
 ///   the next send is due (after the last send, until `--recv-timeout`, when there is no interval).
 ///
-/// Closing flushes queued messages for the socket's linger time (`--send-timeout` if given, else 5 s); any
-/// that found no peer by then make the run fail.
+/// Senders, and repliers that reached their count, wait ``settleTime`` before closing, as nngcat does. Closing
+/// flushes queued messages for the socket's linger time (`--send-timeout` if given, else 5 s); any that found
+/// no peer by then make the run fail.
 struct Runner: Sendable {
     /// How long a survey collects answers unless the receive timeout or the interval is shorter (NNG's
     /// default survey time).
     static let surveyTime = Duration.seconds(1)
+
+    /// How long senders and repliers keep their connections after their last send before closing, as nngcat
+    /// does. A peer that has only just accepted the connection may still be writing its hello, and a pipe
+    /// whose write fails is closed at once, dropping what it had received but not yet read.
+    static let settleTime = Duration.milliseconds(200)
 
     /// The largest message accepted (NNG's default; MultiSocket's own is 128 KiB).
     static let maxReceiveSize = 1024 * 1024
@@ -152,12 +158,13 @@ struct Runner: Sendable {
 
     // MARK: Roles
 
-    /// Sends the data on the schedule, each send bounded by the send timeout.
+    /// Sends the data on the schedule, each send bounded by the send timeout, then lets the peers settle.
     private func sendOnSchedule(_ send: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
         try await onSchedule { _, _ in
             try await timedSend(send)
             return true
         }
+        try await Task.sleep(for: Self.settleTime)
     }
 
     /// Prints each received message until the count or the receive timeout is reached.
@@ -170,7 +177,8 @@ struct Runner: Sendable {
         }
     }
 
-    /// Prints each request and, with data, answers it; a requester that is gone gets no answer.
+    /// Prints each request and, with data, answers it (a requester that is gone gets no answer); after the
+    /// last of `count` answers, lets the peers settle.
     private func answer<Request: Sendable>(
         receive: @escaping @Sendable () async throws -> Request, body: @escaping @Sendable (Request) -> [UInt8],
         reply: @escaping @Sendable (Request, [UInt8]) async throws -> Void
@@ -187,6 +195,7 @@ struct Runner: Sendable {
             }
             answered += 1
         }
+        try await Task.sleep(for: Self.settleTime)
     }
 
     /// Sends each request on the schedule and prints its reply. Without an interval, a reply missing for the
