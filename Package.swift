@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "Survey", targets: ["Survey"]),
         .executable(name: "SwitchChain", targets: ["SwitchChain"]),
         .executable(name: "msperf", targets: ["MSPerf"]),
+        .executable(name: "mscat", targets: ["MSCat"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -35,6 +36,12 @@ let package = Package(
         .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
         .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit"),
         .executableTarget(name: "MSPerf", dependencies: ["MSPerfKit"], path: "Examples/MSPerf/Tool"),
+        .target(name: "MSCatCore", path: "Examples/MSCat/Core"),
+        .executableTarget(
+            name: "MSCat",
+            dependencies: ["MSCatCore", "MultiSocketProtocols"],
+            path: "Examples/MSCat/App"
+        ),
         .testTarget(
             name: "ConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
@@ -55,6 +62,7 @@ let package = Package(
             dependencies: ["MSPerfKit", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
         ),
+        .testTarget(name: "MSCatTests", dependencies: ["MSCatCore"], path: "Tests/MSCatTests"),
     ],
     swiftLanguageModes: [.v6]
 )
