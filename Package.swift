@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Async functions in the libraries run on their caller's executor (SE-0461) instead of hopping to the
+/// global one on every call: a send or receive from a task on the I/O thread stays on that thread.
+let callerExecutor: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "MultiSocket",
     products: [
@@ -22,10 +26,13 @@ let package = Package(
         .target(
             name: "MultiSocketConnector",
             dependencies: ["CMultiSocketShims"],
-            path: "Sources/Connector"
+            path: "Sources/Connector",
+            swiftSettings: callerExecutor
         ),
-        .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket"),
-        .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols"),
+        .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket",
+                swiftSettings: callerExecutor),
+        .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
+                swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "Demo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "ReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
@@ -34,7 +41,8 @@ let package = Package(
         .executableTarget(name: "Bus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
         .executableTarget(name: "Survey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
-        .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit"),
+        .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
+                swiftSettings: callerExecutor),
         .executableTarget(name: "MSPerf", dependencies: ["MSPerfKit"], path: "Examples/MSPerf/Tool"),
         .target(name: "MSCatCore", path: "Examples/MSCat/Core"),
         .executableTarget(

@@ -176,7 +176,7 @@ public enum Perf {
                 try await other()
                 return nil
             }
-            group.addTask(operation: measuring)
+            group.addTask { try await measuring() }
             var figure = Duration.zero
             for try await result in group {
                 if let result { figure = result }
