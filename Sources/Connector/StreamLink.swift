@@ -74,6 +74,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     private static let initialReadSize = 64 * 1024
     private static let readsPerTurn = 16
+    /// Write buffers up to this size are kept for reuse rather than freed after each batch (two per link).
+    private static let retainedBufferSize = 8 << 20
     /// A send this soon after the previous direct write leaves the writing to the reactor, so that a
     /// stream of small messages goes out many per system call while a lone message still leaves at once.
     private static let directWriteSpacing: UInt64 = 25_000
@@ -189,7 +191,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                 }
                 out.writableSeen = false
                 if writingHead == writing.count {
-                    writing.removeAll(keepingCapacity: writing.capacity <= 1 << 20)
+                    writing.removeAll(keepingCapacity: writing.capacity <= Self.retainedBufferSize)
                     writingHead = 0
                     if out.pending.isEmpty {
                         out.writer = .idle
@@ -283,7 +285,7 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         guard !finished, delegate != nil else { return }
         for _ in 0..<Self.readsPerTurn {
             guard parseBuffered() else { return }
-            makeRoom()
+            if readEnd == readBuffer.count { compact() }
             let count = Glibc.read(fd, readBuffer.baseAddress! + readEnd, readBuffer.count - readEnd)
             if count > 0 {
                 readEnd += count
@@ -333,7 +335,14 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                 readStart += consumed
                 delegate?.pipe(pipeID, rejected: .ttlExpired)
             case .needMore(let frameSize):
-                if let frameSize, frameSize > readBuffer.count { grow(to: frameSize) }
+                if let frameSize, frameSize > readBuffer.count - readStart {
+                    if frameSize > readBuffer.count {
+                        // Room for several such frames, so that one read takes more than one of them.
+                        grow(to: min(4 * frameSize, max(frameSize, 4 << 20)))
+                    } else {
+                        compact()
+                    }
+                }
                 return !finished
             }
         }
@@ -360,17 +369,18 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
     }
 
-    private func makeRoom() {
-        guard readEnd == readBuffer.count, readStart > 0 else { return }
+    /// Moves the unparsed bytes to the front of the read buffer.
+    private func compact() {
+        guard readStart > 0 else { return }
         let pending = readEnd - readStart
         readBuffer.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
         readStart = 0
         readEnd = pending
     }
 
-    /// Grows the read buffer to hold a frame whose header the codec already validated.
-    private func grow(to frameSize: Int) {
-        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: frameSize, alignment: 16)
+    /// Grows the read buffer to `size` bytes, enough for a frame whose header the codec already validated.
+    private func grow(to size: Int) {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         let pending = readEnd - readStart
         bigger.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
         readBuffer.deallocate()
