@@ -1,13 +1,16 @@
 import CMultiSocketShims
 import Glibc
 
-/// A pipe link over a connected stream socket (tcp or ipc), driven by the reactor.
+/// A pipe link over a connected stream socket (tcp, ipc or ws), driven by the reactor.
+///
+/// `Framing` says how messages sit on the stream: ``MultiSocketFraming`` for tcp and ipc,
+/// ``WebSocketFraming`` for ws.
 ///
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
 /// Writes: frames are encoded into one contiguous outbound buffer; a sender finding the link idle writes
 /// at once on its own thread, and whatever the kernel does not take is flushed by the reactor when the
 /// socket turns writable, many frames per system call.
-final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
+final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unchecked Sendable {
     private struct Outbound {
         var bytes: [UInt8] = []
         /// The stream offset of `bytes[0]`.
@@ -20,6 +23,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         var notifyOnDrain = false
         var closed = false
         var failed = false
+        /// The sending copy of the framing.
+        var framing: Framing
     }
 
     let localAddress: String
@@ -27,12 +32,13 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     let isRaw: Bool
     private let fd: Int32
     private let reactor: Reactor
-    private let codec: MultiSocketCodec
     private let sendCapacity: Int
-    private let outbound = Locked(Outbound())
+    private let outbound: Locked<Outbound>
 
     // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
     private var pipeID: UInt32 = 0
+    /// The receiving copy of the framing.
+    private var framing: Framing
     private var delegate: (any PipeDelegate)?
     private var onClose: (@Sendable () -> Void)?
     private var readBuffer: UnsafeMutableRawBufferPointer
@@ -42,18 +48,23 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     private var registered = false
     private var finished = false
 
-    private static let initialReadSize = 64 * 1024
-    private static let readsPerTurn = 16
+    private static var initialReadSize: Int { 64 * 1024 }
+    private static var readsPerTurn: Int { 16 }
 
-    init(fd: Int32, reactor: Reactor, options: PipeOptions, localAddress: String, remoteAddress: String) {
+    /// `alreadyRead` holds bytes of the stream read before the link existed (after a WebSocket handshake).
+    init(fd: Int32, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
+         remoteAddress: String, alreadyRead: [UInt8] = []) {
         self.fd = fd
         self.reactor = reactor
-        self.codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
+        self.framing = framing
+        self.outbound = Locked(Outbound(framing: framing))
         self.sendCapacity = max(1, options.sendQueueSize)
         self.isRaw = options.raw
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
-        self.readBuffer = .allocate(byteCount: Self.initialReadSize, alignment: 16)
+        self.readBuffer = .allocate(byteCount: max(Self.initialReadSize, alreadyRead.count), alignment: 16)
+        readBuffer.copyBytes(from: alreadyRead)
+        readEnd = alreadyRead.count
     }
 
     deinit {
@@ -103,10 +114,10 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
             if isRaw {
                 // Raw peers get only the content of plain messages; flagged ones are skipped as sent.
                 guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: out.frameEnds.isEmpty), false) }
-                out.bytes.append(contentsOf: message.content)
+                out.framing.encode(rawContent: message.content, into: &out.bytes)
             } else {
                 do throws(MultiSocketError) {
-                    try codec.encode(message, into: &out.bytes)
+                    try out.framing.encode(message, into: &out.bytes)
                 } catch {
                     return (.unencodable(error), false)
                 }
@@ -152,6 +163,27 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
             out.bytes.removeFirst(head)
             out.base = out.written
         }
+    }
+
+    /// Writes a reply the receiving framing asked for, after the frames queued so far. With `closing`, the
+    /// link takes no more messages: the reply is the last thing it sends.
+    private func write(_ reply: Framing.Reply?, closing: Bool) {
+        let failed = outbound.withLock { out -> Bool in
+            if out.closed { return false }
+            if closing { out.closed = true }
+            if let reply { out.framing.encode(reply: reply, into: &out.bytes) }
+            if !out.awaitingWritable || closing { flush(&out) }
+            return out.failed
+        }
+        if failed { finish() }
+    }
+
+    /// Writes the framing's closing bytes, if it has any: one attempt, never waiting. Runs under the lock.
+    private func writeClose(_ out: inout Outbound, reason: FrameError?) {
+        guard !out.failed else { return }
+        let count = out.bytes.count
+        out.framing.encodeClose(reason: reason, into: &out.bytes)
+        if out.bytes.count > count { flush(&out) }
     }
 
     private func writable() {
@@ -218,17 +250,18 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     /// Delivers every whole frame in the buffer. Returns `false` when delivery paused or the link ended.
     private func parseBuffered() -> Bool {
-        if isRaw { return deliverRawChunk() }
+        if isRaw && !Framing.framesRawContent { return deliverRawChunk() }
         while readEnd > readStart {
-            let result: DecodeResult
+            let result: StreamDecodeResult<Framing.Reply>
             do {
-                result = try codec.decode(
-                    UnsafeRawBufferPointer(start: readBuffer.baseAddress! + readStart, count: readEnd - readStart),
+                result = try framing.decode(
+                    UnsafeMutableRawBufferPointer(
+                        start: readBuffer.baseAddress! + readStart, count: readEnd - readStart),
                     arrivingOn: pipeID
                 )
             } catch {
                 delegate?.pipe(pipeID, rejected: error)
-                finish()
+                finish(error)
                 return false
             }
             switch result {
@@ -244,6 +277,16 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
             case .needMore(let frameSize):
                 if let frameSize, frameSize > readBuffer.count { grow(to: frameSize) }
                 return !finished
+            case .consumed(let consumed, let reply):
+                readStart += consumed
+                if reply != nil { write(reply, closing: false) }
+                if finished { return false }
+            case .peerClosed(let consumed, let reply):
+                readStart += consumed
+                write(reply, closing: true)
+                if isRaw { _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream)) }
+                finish()
+                return false
             }
         }
         readStart = 0
@@ -293,16 +336,20 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     func close() {
         let first = outbound.withLock { out -> Bool in
             defer { out.closed = true }
+            if !out.closed { writeClose(&out, reason: nil) }
             return !out.closed
         }
         if first { reactor.execute { [self] in finish() } }
     }
 
-    /// Tears the link down on the reactor thread; runs once.
-    private func finish() {
+    /// Tears the link down on the reactor thread; runs once. `reason` is why a frame was rejected, if one was.
+    private func finish(_ reason: FrameError? = nil) {
         guard !finished else { return }
         finished = true
-        outbound.withLock { $0.closed = true }
+        outbound.withLock { out in
+            if !out.closed { writeClose(&out, reason: reason) }
+            out.closed = true
+        }
         if registered { reactor.deregister(fd, handler: self) }
         Glibc.close(fd)
         let onClose = self.onClose
