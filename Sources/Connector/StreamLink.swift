@@ -4,7 +4,9 @@ import Glibc
 /// A pipe link over a connected stream socket (tcp, ipc or ws), driven by the reactor.
 ///
 /// `Framing` says how messages sit on the stream: ``MultiSocketFraming`` for tcp and ipc,
-/// ``WebSocketFraming`` for ws.
+/// ``WebSocketFraming`` for ws. Links are used as `any PipeLink`, which the optimizer cannot specialize
+/// through, so the hot methods carry `@_specialize` for both framings: the generic entry compares one
+/// metadata pointer and runs the specialized body.
 ///
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
 /// Writes: frames are encoded into one contiguous outbound buffer; a sender finding the link idle writes
@@ -104,6 +106,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         outbound.withLock { !$0.closed && !$0.frameEnds.isEmpty }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     func send(_ message: Message) -> PipeSendResult {
         let (result, failed) = outbound.withLock { out -> (PipeSendResult, Bool) in
             if out.closed { return (.closed, false) }
@@ -135,6 +139,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Writes as much of the outbound buffer as the kernel takes. Runs under the outbound lock; the
     /// socket is non-blocking, so the lock is held for one system call at most per chunk.
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func flush(_ out: inout Outbound) {
         while out.written - out.base < out.bytes.count {
             let head = out.written - out.base
@@ -186,6 +192,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         if out.bytes.count > count { flush(&out) }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func writable() {
         let (drained, failed) = outbound.withLock { out -> (Bool, Bool) in
             out.awaitingWritable = false
@@ -207,6 +215,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     // MARK: Receiving
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
         if events & cms_epollout() != 0 { writable() }
         if events & (cms_epollin() | cms_epollhup() | cms_epollerr() | cms_epollrdhup()) != 0 { readAvailable() }
@@ -220,6 +230,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func readAvailable() {
         guard !finished, delegate != nil else { return }
         for _ in 0..<Self.readsPerTurn {
@@ -249,6 +261,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     }
 
     /// Delivers every whole frame in the buffer. Returns `false` when delivery paused or the link ended.
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func parseBuffered() -> Bool {
         if isRaw && !Framing.framesRawContent { return deliverRawChunk() }
         while readEnd > readStart {
