@@ -376,6 +376,8 @@ final class ServerHandshake: ReactorHandler, @unchecked Sendable {
     }
 
     private func handOff(to route: WebSocketTransport.Route) {
+        // The path may have stopped listening while the response was written (its port lives on for others).
+        guard WebSocketTransport.route(server.key, path)?.listener === route.listener else { return end() }
         phase = .done
         if let timer { server.reactor.cancelTimer(timer) }
         server.reactor.deregister(fd, handler: self)

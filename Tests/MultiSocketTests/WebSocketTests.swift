@@ -166,13 +166,15 @@ struct WebSocketTransportTests {
 
     static let badRequests = [
         BadRequest(description: "bad key", bytes: replacing("Sec-WebSocket-Key", with: "Sec-WebSocket-Key: short")),
-        BadRequest(description: "wrong version", bytes: replacing("Sec-WebSocket-Version", with: "Sec-WebSocket-Version: 8")),
+        BadRequest(description: "wrong version",
+                   bytes: replacing("Sec-WebSocket-Version", with: "Sec-WebSocket-Version: 8")),
         BadRequest(description: "missing Upgrade", bytes: replacing("Upgrade", with: nil)),
         BadRequest(description: "missing Connection", bytes: replacing("Connection", with: nil)),
         BadRequest(description: "not GET", bytes: replacing("GET", with: "PUT /good HTTP/1.1")),
         BadRequest(description: "no subprotocol", bytes: replacing("Sec-WebSocket-Protocol", with: nil)),
         BadRequest(description: "header over 8 KiB",
-                   bytes: Array(("GET /good HTTP/1.1\r\n" + String(repeating: "X-Padding: 0123456789abcdef\r\n", count: 400)).utf8)),
+                   bytes: Array("GET /good HTTP/1.1\r\n".utf8)
+                       + Array(String(repeating: "X-Padding: 0123456789abcdef\r\n", count: 400).utf8)),
         BadRequest(description: "garbage", bytes: Array("\u{16}\u{03}\u{01}\r\n\r\n".utf8)),
     ]
 
@@ -262,7 +264,8 @@ struct WebSocketTransportTests {
         Violation(description: "1 TiB length", bytes: [0x82, 0x80 | 127, 0, 0, 1, 0, 0, 0, 0, 0] + WS.maskKey,
                   reason: .webSocket(.messageTooLarge(length: 1 << 40, limit: 1024 + WebSocketFraming.frameOverhead)),
                   closeCode: 1009),
-        Violation(description: "content over the limit", bytes: WS.frame(0x2, WS.inner([UInt8](repeating: 0, count: 1025))),
+        Violation(description: "content over the limit",
+                  bytes: WS.frame(0x2, WS.inner([UInt8](repeating: 0, count: 1025))),
                   reason: .tooLarge(length: 1025, limit: 1024), closeCode: 1009),
         Violation(description: "two frames in one message", bytes: WS.frame(0x2, WS.inner([1]) + WS.inner([2])),
                   reason: .lengthMismatch(expected: 9, actual: 18), closeCode: 1002),
@@ -354,7 +357,9 @@ struct WebSocketTransportTests {
         let framedServer = Socket()
         let framedBound = try framedServer.listen("ws://127.0.0.1:0/framed")
         let rawClient = Socket(options: SocketOptions(reconnect: false))
-        await #expect(throws: MultiSocketError(.protocolMismatch)) { try await rawClient.dial("\(framedBound)", raw: true) }
+        await #expect(throws: MultiSocketError(.protocolMismatch)) {
+            try await rawClient.dial("\(framedBound)", raw: true)
+        }
         #expect(framedServer.statistics.pipesAdded == 0)
         for socket in [rawServer, framed, framedServer, rawClient] { await socket.close() }
     }
@@ -389,7 +394,8 @@ struct WebSocketClientTests {
     static let badResponses = [
         BadResponse(description: "HTTP 500", response: { _ in WS.http(["HTTP/1.1 500 Oops", "Content-Length: 0"]) },
                     expected: .protocolMismatch),
-        BadResponse(description: "HTTP 404", response: { _ in WS.http(["HTTP/1.1 404 Not Found", "Content-Length: 0"]) },
+        BadResponse(description: "HTTP 404",
+                    response: { _ in WS.http(["HTTP/1.1 404 Not Found", "Content-Length: 0"]) },
                     expected: .connectionRefused),
         BadResponse(description: "wrong accept", response: { _ in
             WS.http(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
