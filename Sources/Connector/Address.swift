@@ -1,7 +1,7 @@
-/// A parsed transport address: `tcp://host:port`, `ipc:///path`, `inproc://name`.
+/// A parsed transport address: `tcp://host:port`, `ipc:///path`, `inproc://name`, `ws://host:port/path`.
 ///
-/// `tcp://*:port` listens on all interfaces; port 0 asks the system for a free port (read it back from
-/// ``Listener/address``).
+/// `tcp://*:port` and `ws://*:port/path` listen on all interfaces; port 0 asks the system for a free port
+/// (read it back from the address `listen` returns).
 public enum Address: Sendable, Hashable, CustomStringConvertible {
     /// A TCP endpoint. `host` is `nil` for all interfaces (`*`).
     case tcp(host: String?, port: UInt16)
@@ -9,9 +9,12 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
     case ipc(path: String)
     /// An in-process endpoint called `name`.
     case inproc(name: String)
+    /// A WebSocket endpoint (RFC 6455): `path` on a TCP endpoint; `host` is `nil` for all interfaces (`*`).
+    /// Several listeners may share one port under different paths. The path is `/` when the text has none.
+    case ws(host: String?, port: UInt16, path: String)
 
     /// The schemes this build knows.
-    public static let schemes = ["tcp", "ipc", "inproc"]
+    public static let schemes = ["tcp", "ipc", "inproc", "ws"]
 
     /// Parses `text`.
     ///
@@ -36,6 +39,15 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
         case "inproc":
             guard !rest.isEmpty else { throw MultiSocketError(.badAddress, "'\(text)' has no name") }
             self = .inproc(name: rest)
+        case "ws":
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let (host, port) = try Self.hostAndPort(String(rest[..<slash]), in: text)
+            let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            // The path goes into the HTTP request line: no spaces, control bytes or fragment.
+            guard path.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "#") }) else {
+                throw MultiSocketError(.badAddress, "'\(text)': the path has a space, control character or '#'")
+            }
+            self = .ws(host: host, port: port, path: path)
         default:
             throw MultiSocketError(.unsupportedScheme, "'\(scheme)' in '\(text)'; known: \(Self.schemes)")
         }
@@ -49,6 +61,9 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
             return "tcp://\(shown):\(port)"
         case .ipc(let path): return "ipc://\(path)"
         case .inproc(let name): return "inproc://\(name)"
+        case .ws(let host, let port, let path):
+            let shown = host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "*"
+            return "ws://\(shown):\(port)\(path)"
         }
     }
 

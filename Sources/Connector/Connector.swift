@@ -54,8 +54,9 @@ public final class Connector: Sendable {
     /// With `raw`, the peer is a plain byte stream, not a multisocket peer (see ``Pipe/isRaw``).
     /// Cancellation does not interrupt the first attempt, which is short.
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
-    ///   `unsupportedScheme`, `connectionRefused`, `addressInUse` (a dialer for this address exists) or
-    ///   `closed`.
+    ///   `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the path),
+    ///   `addressInUse` (a dialer for this address exists), `closed`, and for ws `protocolMismatch` (a
+    ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`.
     public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
         let parsed = try Self.parse(address, raw: raw)
         let dialer = Dialer(text: address, address: parsed, options: options, raw: raw, reactor: reactor,
@@ -92,8 +93,8 @@ public final class Connector: Sendable {
         for dialer in removed { dialer.close() }
     }
 
-    /// Listens on `address` and returns the address actually bound (a tcp port 0 replaced by the real
-    /// port), ready to be dialed.
+    /// Listens on `address` and returns the address actually bound (a tcp or ws port 0 replaced by the real
+    /// port), ready to be dialed. ws listeners in one process share a host and port under different paths.
     ///
     /// With `raw`, accepted peers are plain byte streams (see ``Pipe/isRaw``).
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),

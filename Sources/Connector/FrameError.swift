@@ -15,6 +15,8 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
     case truncated(buffered: Int)
     /// The frame arrived with ttl 0: it has no hop left to take. The message is dropped; the pipe stays.
     case ttlExpired
+    /// A WebSocket peer broke RFC 6455, or sent what a ws pipe does not carry (text, an oversize message).
+    case webSocket(WebSocketViolation)
 
     /// Whether this rejection closes the pipe it arrived on.
     public var closesPipe: Bool {
@@ -32,6 +34,7 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
         case .lengthMismatch(let expected, let actual): "frame size \(actual) does not match its header (\(expected))"
         case .truncated(let buffered): "connection ended inside a frame (\(buffered) bytes buffered)"
         case .ttlExpired: "ttl expired"
+        case .webSocket(let violation): "WebSocket: \(violation)"
         }
     }
 }

@@ -1,14 +1,19 @@
 import CMultiSocketShims
 import Glibc
 
-/// A pipe link over a connected stream socket (tcp or ipc), driven by the reactor.
+/// A pipe link over a connected stream socket (tcp, ipc or ws), driven by the reactor.
+///
+/// `Framing` says how messages sit on the stream: ``MultiSocketFraming`` for tcp and ipc,
+/// ``WebSocketFraming`` for ws. Links are used as `any PipeLink`, which the optimizer cannot specialize
+/// through, so the hot methods carry `@_specialize` for both framings: the generic entry compares one
+/// metadata pointer and runs the specialized body.
 ///
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
 /// Writes: frames are encoded into a pending buffer under a lock; one thread at a time holds the writer role
 /// and writes outside the lock, swapping in whatever senders queued meanwhile, so a stream of messages goes
 /// out many frames per system call. A lone message is written at once on its sender's thread; one that
 /// follows closely hands the writing to the reactor, and the reactor resumes when the socket turns writable.
-final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
+final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unchecked Sendable {
     /// Who writes to the socket now.
     private enum Writer {
         /// Nobody: everything queued has been written.
@@ -34,10 +39,20 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         /// When the last write on a sender's own thread began (monotonic nanoseconds).
         var lastDirectWrite: UInt64 = 0
         var notifyOnDrain = false
+        /// No more messages are taken (the framing's closing reply is queued); what is queued still goes.
+        var sealed = false
         var closed = false
         var failed = false
+        /// The sending copy of the framing.
+        var framing: Framing
         /// `finish` found a writer active; the writer hands the close back to the reactor when it stops.
         var finishDeferred = false
+    }
+
+    /// What the writer does next.
+    private enum WriteStep {
+        case write(notify: Bool)
+        case stop(notify: Bool, finish: Bool)
     }
 
     /// What a sender does after queuing its frame.
@@ -52,9 +67,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     let isRaw: Bool
     private let fd: Int32
     private let reactor: Reactor
-    private let codec: MultiSocketCodec
     private let sendCapacity: Int
-    private let outbound = Locked(Outbound())
+    private let outbound: Locked<Outbound>
 
     // Writer-role state: touched only by the thread holding the writer role (`Writer.active`), which it
     // takes and gives up under the outbound lock.
@@ -63,6 +77,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
     private var pipeID: UInt32 = 0
+    /// The receiving copy of the framing.
+    private var framing: Framing
     private var delegate: (any PipeDelegate)?
     private var onClose: (@Sendable () -> Void)?
     private var readBuffer: UnsafeMutableRawBufferPointer
@@ -72,23 +88,29 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     private var registered = false
     private var finished = false
 
-    private static let initialReadSize = 64 * 1024
-    private static let readsPerTurn = 16
+    // Generic types cannot have stored statics, hence computed constants.
+    private static var initialReadSize: Int { 64 * 1024 }
+    private static var readsPerTurn: Int { 16 }
     /// Write buffers up to this size are kept for reuse rather than freed after each batch (two per link).
-    private static let retainedBufferSize = 8 << 20
+    private static var retainedBufferSize: Int { 8 << 20 }
     /// A send this soon after the previous direct write leaves the writing to the reactor, so that a
     /// stream of small messages goes out many per system call while a lone message still leaves at once.
-    private static let directWriteSpacing: UInt64 = 25_000
+    private static var directWriteSpacing: UInt64 { 25_000 }
 
-    init(fd: Int32, reactor: Reactor, options: PipeOptions, localAddress: String, remoteAddress: String) {
+    /// `alreadyRead` holds bytes of the stream read before the link existed (after a WebSocket handshake).
+    init(fd: Int32, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
+         remoteAddress: String, alreadyRead: [UInt8] = []) {
         self.fd = fd
         self.reactor = reactor
-        self.codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
+        self.framing = framing
+        self.outbound = Locked(Outbound(framing: framing))
         self.sendCapacity = max(1, options.sendQueueSize)
         self.isRaw = options.raw
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
-        self.readBuffer = .allocate(byteCount: Self.initialReadSize, alignment: 16)
+        self.readBuffer = .allocate(byteCount: max(Self.initialReadSize, alreadyRead.count), alignment: 16)
+        readBuffer.copyBytes(from: alreadyRead)
+        readEnd = alreadyRead.count
     }
 
     deinit {
@@ -128,9 +150,11 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         outbound.withLock { !$0.closed && !$0.failed && !$0.frameEnds.isEmpty }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     func send(_ message: Message) -> PipeSendResult {
         let (result, follow) = outbound.withLock { out -> (PipeSendResult, Follow) in
-            if out.closed || out.failed { return (.closed, .nothing) }
+            if out.closed || out.failed || out.sealed { return (.closed, .nothing) }
             if out.frameEnds.count >= sendCapacity {
                 out.notifyOnDrain = true
                 return (.full, .nothing)
@@ -139,10 +163,10 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
             if isRaw {
                 // Raw peers get only the content of plain messages; flagged ones are skipped as sent.
                 guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: true), .nothing) }
-                out.pending.append(contentsOf: message.content)
+                out.framing.encode(rawContent: message.content, into: &out.pending)
             } else {
                 do throws(MultiSocketError) {
-                    try codec.encode(message, into: &out.pending)
+                    try out.framing.encode(message, into: &out.pending)
                 } catch {
                     return (.unencodable(error), .nothing)
                 }
@@ -166,14 +190,32 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         return result
     }
 
+    /// Queues a reply the receiving framing asked for (a pong, a close answer) after the frames queued so
+    /// far, and writes it if nobody is writing. With `sealing`, the link takes no more messages.
+    private func write(_ reply: Framing.Reply?, sealing: Bool) {
+        let writeHere = outbound.withLock { out -> Bool in
+            if out.closed || out.failed { return false }
+            if sealing { out.sealed = true }
+            guard let reply else { return false }
+            let before = out.pending.count
+            out.framing.encode(reply: reply, into: &out.pending)
+            out.appended += out.pending.count - before
+            guard out.writer == .idle else { return false }
+            out.writer = .active
+            return true
+        }
+        if writeHere { writeOut() }
+    }
+
     /// Writes while there is something to write; the caller holds the writer role and gives it up here.
     /// System calls run outside the lock, so senders keep queuing while the kernel copies.
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func writeOut() {
         var sent = 0
         var blocked = false
         while true {
-            enum Step { case write(notify: Bool), stop(notify: Bool, finish: Bool) }
-            let step = outbound.withLock { out -> Step in
+            let step = outbound.withLock { out -> WriteStep in
                 out.written += sent
                 while let end = out.frameEnds.first, end <= out.written { _ = out.frameEnds.popFirst() }
                 let notify = out.notifyOnDrain && out.frameEnds.count <= sendCapacity / 2
@@ -244,6 +286,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func writable() {
         let take = outbound.withLock { out -> Bool in
             switch out.writer {
@@ -268,6 +312,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
 
     // MARK: Receiving
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
         if events & cms_epollout() != 0 { writable() }
         if events & (cms_epollin() | cms_epollhup() | cms_epollerr() | cms_epollrdhup()) != 0 { readAvailable() }
@@ -281,6 +327,8 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
         }
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func readAvailable() {
         guard !finished, delegate != nil else { return }
         for _ in 0..<Self.readsPerTurn {
@@ -310,18 +358,21 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     }
 
     /// Delivers every whole frame in the buffer. Returns `false` when delivery paused or the link ended.
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
     private func parseBuffered() -> Bool {
-        if isRaw { return deliverRawChunk() }
+        if isRaw && !Framing.framesRawContent { return deliverRawChunk() }
         while readEnd > readStart {
-            let result: DecodeResult
+            let result: StreamDecodeResult<Framing.Reply>
             do {
-                result = try codec.decode(
-                    UnsafeRawBufferPointer(start: readBuffer.baseAddress! + readStart, count: readEnd - readStart),
+                result = try framing.decode(
+                    UnsafeMutableRawBufferPointer(
+                        start: readBuffer.baseAddress! + readStart, count: readEnd - readStart),
                     arrivingOn: pipeID
                 )
             } catch {
                 delegate?.pipe(pipeID, rejected: error)
-                finish()
+                finish(error)
                 return false
             }
             switch result {
@@ -344,6 +395,16 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
                     }
                 }
                 return !finished
+            case .consumed(let consumed, let reply):
+                readStart += consumed
+                if reply != nil { write(reply, sealing: false) }
+                if finished { return false }
+            case .peerClosed(let consumed, let reply):
+                readStart += consumed
+                write(reply, sealing: true)
+                if isRaw { _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream)) }
+                finish()
+                return false
             }
         }
         readStart = 0
@@ -400,15 +461,25 @@ final class StreamLink: PipeLink, ReactorHandler, @unchecked Sendable {
     }
 
     /// Tears the link down on the reactor thread; runs once. While a sender's thread is inside a write, the
-    /// descriptor stays open and the writer hands the teardown back when it stops.
-    private func finish() {
+    /// descriptor stays open and the writer hands the teardown back when it stops. `reason` is why a frame
+    /// was rejected, if one was; a framing with closing bytes (WebSocket's close frame) gets one
+    /// best-effort write of them when nothing is half-written.
+    private func finish(_ reason: FrameError? = nil) {
         guard !finished else { return }
-        let writerActive = outbound.withLock { out -> Bool in
+        let (writerActive, goodbye) = outbound.withLock { out -> (Bool, [UInt8]) in
+            var goodbye: [UInt8] = []
+            if !out.sealed && !out.failed && out.writer == .idle {
+                out.framing.encodeClose(reason: reason, into: &goodbye)
+                out.sealed = true
+            }
             out.closed = true
             out.finishDeferred = out.writer == .active
-            return out.finishDeferred
+            return (out.finishDeferred, goodbye)
         }
         if writerActive { return }
+        if !goodbye.isEmpty {
+            _ = goodbye.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        }
         finished = true
         if registered { reactor.deregister(fd, handler: self) }
         Glibc.close(fd)

@@ -12,6 +12,20 @@ enum StreamTransport {
         reactor: Reactor,
         completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
     ) {
+        connectSocket(address, reactor: reactor) { result in
+            completion(result.map { connected -> any PipeLink in
+                makeLink(fd: connected.fd, family: connected.family, options: options, reactor: reactor)
+            })
+        }
+    }
+
+    /// Connects a new non-blocking stream socket to `address` (tcp, ipc or ws) without blocking;
+    /// `completion` runs once, on the reactor thread or the caller's, with the connected descriptor.
+    static func connectSocket(
+        _ address: Address,
+        reactor: Reactor,
+        completion: @escaping @Sendable (Result<(fd: Int32, family: Int32), MultiSocketError>) -> Void
+    ) {
         let resolved: SystemSocket.Resolved
         let fd: Int32
         do {
@@ -24,11 +38,11 @@ enum StreamTransport {
         let status = resolved.withSockaddr { connect(fd, $0, $1) }
         let error = status == 0 ? 0 : cms_errno()
         if error == 0 {
-            completion(.success(makeLink(fd: fd, family: resolved.family, options: options, reactor: reactor)))
+            completion(.success((fd, resolved.family)))
         } else if error == EINPROGRESS {
             let waiter = ConnectWaiter(fd: fd, reactor: reactor) { error in
                 if error == 0 {
-                    completion(.success(makeLink(fd: fd, family: resolved.family, options: options, reactor: reactor)))
+                    completion(.success((fd, resolved.family)))
                 } else {
                     Glibc.close(fd)
                     completion(.failure(connectError(error, address)))
@@ -54,6 +68,26 @@ enum StreamTransport {
     ) throws(MultiSocketError) -> any TransportListener {
         let resolved = try SystemSocket.resolve(address, passive: true)
         if case .ipc(let path) = address { try removeStaleSocketFile(path) }
+        let fd = try openListeningSocket(address, resolved: resolved)
+        let bound: Address
+        switch address {
+        case .tcp(let host, _): bound = .tcp(host: host, port: SystemSocket.boundPort(fd))
+        default: bound = address
+        }
+        let listener = StreamListener(fd: fd, address: bound, family: resolved.family, options: options,
+                                      reactor: reactor, accept: accept)
+        guard reactor.register(fd, handler: listener) else {
+            Glibc.close(fd)
+            throw SystemSocket.systemError("epoll_ctl")
+        }
+        return listener
+    }
+
+    /// A new non-blocking socket bound to `resolved` and listening; errors name `address`.
+    static func openListeningSocket(
+        _ address: Address,
+        resolved: SystemSocket.Resolved
+    ) throws(MultiSocketError) -> Int32 {
         let fd = try SystemSocket.makeSocket(family: resolved.family)
         if resolved.family != AF_UNIX { SystemSocket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
         if resolved.withSockaddr({ bind(fd, $0, $1) }) != 0 {
@@ -71,25 +105,16 @@ enum StreamTransport {
             Glibc.close(fd)
             throw error
         }
-        let bound: Address
-        switch address {
-        case .tcp(let host, _): bound = .tcp(host: host, port: SystemSocket.boundPort(fd))
-        default: bound = address
-        }
-        let listener = StreamListener(fd: fd, address: bound, family: resolved.family, options: options,
-                                      reactor: reactor, accept: accept)
-        guard reactor.register(fd, handler: listener) else {
-            Glibc.close(fd)
-            throw SystemSocket.systemError("epoll_ctl")
-        }
-        return listener
+        return fd
     }
 
-    static func makeLink(fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor) -> StreamLink {
+    static func makeLink(
+        fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor
+    ) -> StreamLink<MultiSocketFraming> {
         SystemSocket.configureConnected(fd, family: family, noDelay: options.tcpNoDelay)
         let scheme = family == AF_UNIX ? "ipc" : "tcp"
         return StreamLink(
-            fd: fd, reactor: reactor, options: options,
+            fd: fd, reactor: reactor, options: options, framing: MultiSocketFraming(options: options),
             localAddress: SystemSocket.describe(fd, peer: false, scheme: scheme),
             remoteAddress: SystemSocket.describe(fd, peer: true, scheme: scheme)
         )
@@ -105,7 +130,7 @@ enum StreamTransport {
         if unlink(path) != 0 { throw MultiSocketError(.addressInUse, "ipc://\(path) cannot be replaced") }
     }
 
-    private static func connectError(_ error: Int32, _ address: Address) -> MultiSocketError {
+    static func connectError(_ error: Int32, _ address: Address) -> MultiSocketError {
         switch error {
         case ECONNREFUSED, ENOENT, EAGAIN, ENETUNREACH, EHOSTUNREACH, ECONNRESET:
             MultiSocketError(.connectionRefused, "\(address): \(String(cString: strerror(error)))")

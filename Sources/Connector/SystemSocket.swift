@@ -1,7 +1,7 @@
 import CMultiSocketShims
 import Glibc
 
-/// Helpers over the BSD socket calls used by the tcp and ipc transports.
+/// Helpers over the BSD socket calls used by the tcp, ipc and ws transports.
 enum SystemSocket {
     /// A resolved socket address: the raw `sockaddr` bytes and their family.
     struct Resolved: Sendable {
@@ -15,10 +15,10 @@ enum SystemSocket {
         }
     }
 
-    /// Resolves a tcp or ipc address once (redials reuse the result).
+    /// Resolves a tcp, ws or ipc address once (redials reuse the result).
     static func resolve(_ address: Address, passive: Bool) throws(MultiSocketError) -> Resolved {
         switch address {
-        case .tcp(let host, let port):
+        case .tcp(let host, let port), .ws(let host, let port, _):
             var hints = addrinfo()
             hints.ai_family = host == nil ? AF_INET : AF_UNSPEC
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -9,6 +9,8 @@ enum Transports {
         switch address {
         case .tcp, .ipc:
             StreamTransport.dial(address, options: options, reactor: reactor, completion: completion)
+        case .ws:
+            WebSocketTransport.dial(address, options: options, reactor: reactor, completion: completion)
         case .inproc(let name):
             do {
                 completion(.success(try InprocTransport.dial(name, options: options)))
@@ -27,6 +29,8 @@ enum Transports {
         switch address {
         case .tcp, .ipc:
             try StreamTransport.listen(address, options: options, reactor: reactor, accept: accept)
+        case .ws:
+            try WebSocketTransport.listen(address, options: options, reactor: reactor, accept: accept)
         case .inproc(let name):
             try InprocTransport.listen(name, options: options, accept: accept)
         }

@@ -43,20 +43,24 @@ public final class Socket: Sendable {
 
     // MARK: Connecting
 
-    /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`) and keeps the connection up,
-    /// reconnecting with backoff when it is lost.
+    /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`, `ws://host:port/path`) and keeps
+    /// the connection up, reconnecting with backoff when it is lost.
     ///
     /// By default the first attempt completes before this returns and its failure is thrown; with
     /// `waitForConnection: false` it returns at once and keeps trying in the background.
     /// With `raw`, the peer speaks plain bytes (see ``Pipe/isRaw``): each chunk it sends arrives as a
-    /// message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back.
-    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`,
-    ///   `addressInUse` (already dialing it) or `closed`.
+    /// message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back. Over ws, each binary
+    /// WebSocket message carries one chunk of plain content.
+    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`
+    ///   (also a ws path nobody listens on: HTTP 404), `addressInUse` (already dialing it), `closed`, and for
+    ///   ws `protocolMismatch` (the server's handshake response is not a valid RFC 6455 upgrade to subprotocol
+    ///   `multisocket.binary`) or `timedOut` (no handshake response within 10 seconds).
     public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
         try await connector.dial(address, waitForConnection: waitForConnection, raw: raw)
     }
 
-    /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0`).
+    /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0` and
+    /// `ws://…:0/path`). Several ws listeners in a process may share a port under different paths.
     ///
     /// With `raw`, accepted peers speak plain bytes (see ``Pipe/isRaw``).
     /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or

@@ -173,10 +173,12 @@ public func bigEndianBytes(_ value: UInt32) -> [UInt8] {
      UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
 }
 
-/// The port of a bound tcp address.
+/// The port of a bound tcp or ws address.
 public func port(of address: Address) -> UInt16? {
-    if case .tcp(_, let port) = address { return port }
-    return nil
+    switch address {
+    case .tcp(_, let port), .ws(_, let port, _): return port
+    default: return nil
+    }
 }
 
 /// Runs blocking work on a Dispatch thread, keeping the cooperative pool free.
@@ -216,10 +218,10 @@ public final class PlainClient: Sendable {
     private let fd: Int32
     private let open = Atomic(true)
 
-    /// Connects to a tcp (loopback) or ipc address. `timeout` bounds each blocking read.
+    /// Connects to a tcp or ws (loopback) or ipc address. `timeout` bounds each blocking read.
     public convenience init(_ address: Address, timeout seconds: Int = 10) throws {
         switch address {
-        case .tcp(_, let port): try self.init(port: port, timeout: seconds)
+        case .tcp(_, let port), .ws(_, let port, _): try self.init(port: port, timeout: seconds)
         case .ipc(let path): try self.init(path: path, timeout: seconds)
         case .inproc: throw MultiSocketError(.badAddress, "a plain client needs tcp or ipc")
         }
@@ -242,6 +244,13 @@ public final class PlainClient: Sendable {
             Glibc.close(fd)
             throw MultiSocketError(.connectionRefused, "connect to ipc://\(path)")
         }
+    }
+
+    /// Wraps a connection accepted by a ``PlainListener``.
+    fileprivate init(accepted: Int32, timeout seconds: Int) {
+        fd = accepted
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Connects to 127.0.0.1:`port`. `timeout` bounds each blocking read.
@@ -320,6 +329,27 @@ public final class PlainClient: Sendable {
         }
     }
 
+    /// Reads up to and including the blank line that ends an HTTP header (or until the connection ends, the
+    /// receive timeout passes, or `limit` bytes arrived), one byte at a time so nothing after it is taken.
+    public func readHeader(limit: Int = 16 * 1024) async -> [UInt8] {
+        let fd = self.fd
+        return await offloaded {
+            var bytes: [UInt8] = []
+            var byte: UInt8 = 0
+            while bytes.count < limit && !(bytes.count >= 4 && bytes.suffix(4) == [13, 10, 13, 10]) {
+                let got = Glibc.read(fd, &byte, 1)
+                if got == 1 {
+                    bytes.append(byte)
+                } else if got < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            return bytes
+        }
+    }
+
     /// Half-closes: the peer sees end of stream; reading still works.
     public func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
@@ -395,5 +425,52 @@ public actor Barrier {
     private func release() {
         for continuation in waiting { continuation.resume() }
         waiting = []
+    }
+}
+
+/// A plain blocking TCP listener on loopback, for playing a hand-written (often misbehaving) server.
+public final class PlainListener: Sendable {
+    /// The port it listens on.
+    public let port: UInt16
+    private let fd: Int32
+
+    /// Listens on a fresh loopback port. `timeout` bounds each blocking accept.
+    public init(timeout seconds: Int = 10) throws {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw MultiSocketError(.systemError, "socket") }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = loopback(0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(socketFD, 16) == 0 else {
+            Glibc.close(socketFD)
+            throw MultiSocketError(.systemError, "bind or listen")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        fd = socketFD
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Accepts one connection, on a Dispatch thread. `timeout` bounds each blocking read on it.
+    public func accept(timeout seconds: Int = 10) async throws -> PlainClient {
+        let fd = self.fd
+        let accepted = await offloaded { () -> Int32 in
+            while true {
+                let connection = Glibc.accept(fd, nil, nil)
+                if connection < 0 && errno == EINTR { continue }
+                return connection
+            }
+        }
+        guard accepted >= 0 else { throw MultiSocketError(.timedOut, "nobody connected to port \(port)") }
+        return PlainClient(accepted: accepted, timeout: seconds)
     }
 }

@@ -260,7 +260,7 @@ struct AddressTests {
         #expect(throws: MultiSocketError(.badAddress)) { try Address(text) }
     }
 
-    @Test(arguments: ["udp://h:1", "ws://h:1/x", "inproc.channel://x", "://x"])
+    @Test(arguments: ["udp://h:1", "wss://h:1/x", "inproc.channel://x", "://x"])
     func rejectsUnknownScheme(text: String) {
         #expect(throws: MultiSocketError(.unsupportedScheme)) { try Address(text) }
     }
@@ -276,6 +276,23 @@ struct AddressTests {
         #expect("\(try Address("ipc:///tmp/a.sock"))" == "ipc:///tmp/a.sock")
         #expect(throws: MultiSocketError(.badAddress)) { try Address("ipc://") }
         #expect(throws: MultiSocketError(.badAddress)) { try Address("inproc://") }
+    }
+
+    @Test func parsesWebSocketAddresses() throws {
+        #expect(try Address("ws://127.0.0.1:4000/path") == .ws(host: "127.0.0.1", port: 4000, path: "/path"))
+        #expect(try Address("WS://h:1/a/b?x=1") == .ws(host: "h", port: 1, path: "/a/b?x=1"))
+        #expect(try Address("ws://h:1") == .ws(host: "h", port: 1, path: "/"))
+        #expect(try Address("ws://*:80/x") == .ws(host: nil, port: 80, path: "/x"))
+        #expect(try Address("ws://[::1]:8080/x") == .ws(host: "::1", port: 8080, path: "/x"))
+        for text in ["ws://127.0.0.1:4000/path", "ws://h:1/", "ws://*:80/x", "ws://[::1]:8080/a/b?c=d"] {
+            #expect("\(try Address(text))" == text)
+            #expect(try Address("\(try Address(text))") == Address(text))
+        }
+    }
+
+    @Test(arguments: ["ws://h/x", "ws://:1/x", "ws://h:x/y", "ws://h:1/a b", "ws://h:1/a#f", "ws://[::1]/x"])
+    func rejectsBadWebSocketAddresses(text: String) {
+        #expect(throws: MultiSocketError(.badAddress)) { try Address(text) }
     }
 
     @Test func rejectsIPCPathLongerThanSunPath() throws {

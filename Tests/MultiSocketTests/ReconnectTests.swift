@@ -60,13 +60,16 @@ struct ReconnectTests {
     func backgroundDialConnectsWhenListenerAppears(over transport: Transport) async throws {
         let options = SocketOptions(minReconnectInterval: .milliseconds(5), maxReconnectInterval: .milliseconds(50))
         let client = Socket(options: options)
-        // tcp needs a known free port: take one from the kernel, then let it go just before listening.
+        // tcp and ws need a known free port: take one from the kernel, then let it go just before listening.
         let address: String
         var reserved: RefusingTCPPort?
         switch transport {
         case .tcp:
             reserved = try RefusingTCPPort()
             address = "tcp://127.0.0.1:\(reserved!.port)"
+        case .ws:
+            reserved = try RefusingTCPPort()
+            address = "ws://127.0.0.1:\(reserved!.port)/bgdial"
         default:
             address = transport.uniqueAddress("bgdial")
         }

@@ -1,0 +1,40 @@
+/// The tcp and ipc framing: multisocket frames back to back on the stream (``MultiSocketCodec``), and raw
+/// content as the bare byte stream.
+struct MultiSocketFraming: StreamFraming {
+    typealias Reply = Never
+
+    static var framesRawContent: Bool { false }
+
+    private let codec: MultiSocketCodec
+
+    init(options: PipeOptions) {
+        codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
+    }
+
+    @inline(__always)
+    func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
+        try codec.encode(message, into: &buffer)
+    }
+
+    @inline(__always)
+    func encode(rawContent content: [UInt8], into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: content)
+    }
+
+    func encode(reply: Never, into buffer: inout [UInt8]) {}
+
+    @inline(__always)
+    func encodeClose(reason: FrameError?, into buffer: inout [UInt8]) {}
+
+    @inline(__always)
+    func decode(
+        _ bytes: UnsafeMutableRawBufferPointer,
+        arrivingOn pipeID: UInt32
+    ) throws(FrameError) -> StreamDecodeResult<Never> {
+        switch try codec.decode(UnsafeRawBufferPointer(bytes), arrivingOn: pipeID) {
+        case .message(let message, let consumed): .message(message, consumed: consumed)
+        case .expired(let consumed): .expired(consumed: consumed)
+        case .needMore(let frameSize): .needMore(frameSize: frameSize)
+        }
+    }
+}
