@@ -14,7 +14,7 @@
 #        SCALE=1                 multiplies every message count (0.05: smoke run)
 #        TIMEOUT=60              seconds, per process
 #        RSS=1                   0 skips the peak-RSS run
-#        QUIET_MAX=0.25 QUIET_WAIT=10   before each measurement wait up to
+#        QUIET_MAX=0.25 QUIET_WAIT=5    before each measurement wait up to
 #                                QUIET_WAIT s for total CPU use to drop below
 #                                QUIET_MAX (recorded as pre_busy=; CPU used by
 #                                other processes meanwhile as foreign=)
@@ -41,7 +41,7 @@ SCALE="${SCALE:-1}"
 TIMEOUT="${TIMEOUT:-60}"
 RSS="${RSS:-1}"
 export QUIET_MAX="${QUIET_MAX:-0.25}"
-export QUIET_WAIT="${QUIET_WAIT:-10}"
+export QUIET_WAIT="${QUIET_WAIT:-5}"
 WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/multisocket-bench}/compare"
 BUILD="$WORK/build"
 STARTED=$(date +%s)
@@ -95,7 +95,9 @@ fi
 
 # ---- build ----------------------------------------------------------------
 mkdir -p "$WORK" "$BUILD"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/ms-compare.XXXXXX")"
+# (not /tmp/ms-*: the test suites put their ipc sockets there, and a
+# cleanup of those would take this directory with them)
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")"
 PIDS=""
 kill_tree() { # pid: it and its descendants (timeout, /usr/bin/time, the program)
 	local c
@@ -151,7 +153,12 @@ bin_of() {
 	zmq) echo "$BUILD/zmq_perf" ;;
 	esac
 }
-for lib in $LIBS; do [ -x "$(bin_of "$lib")" ] || die "peer build failed: no $(bin_of "$lib")"; done
+declare -A NAME
+for lib in $LIBS; do
+	[ -x "$(bin_of "$lib")" ] || die "peer build failed: no $(bin_of "$lib")"
+	NAME[$lib]="$("$(bin_of "$lib")" --version 2>/dev/null | head -1 | cut -d' ' -f1)"
+	[ -n "${NAME[$lib]}" ] || NAME[$lib]=$lib
+done
 
 # ---- helpers ----------------------------------------------------------------
 SUFFIX=""
@@ -234,6 +241,7 @@ fail() {
 }
 
 start_measure() {
+	mkdir -p "$TMP" # in case something removed it meanwhile
 	rm -f "$TMP"/*.out "$TMP"/*.err
 	BUSY="$(wait_quiet)"
 	M0="$(cpu_mark)"
@@ -356,7 +364,7 @@ run_peer() { # lib transport test pattern size
 	if [ -n "$line" ]; then
 		record "${line#RESULT }"
 	else
-		fail "lib=$lib test=$test pattern=$pattern transport=$tr size=$size count=$count rc=$rc"
+		fail "lib=${NAME[$lib]} test=$test pattern=$pattern transport=$tr size=$size count=$count rc=$rc"
 	fi
 }
 
