@@ -16,7 +16,8 @@ public final class BusDevice: ProtocolRole {
     /// Creates a device and starts forwarding. `options.identity` is replaced by ``identity``.
     public init(options: SocketOptions = .init()) {
         socket = Socket(sender: .toDest, receiver: .all, options: options.with(Self.identity))
-        let task = Task { [self] in
+        // Forwarding runs on the I/O thread: a message read there is passed on without a hop.
+        let task = Task(executorPreference: socket.executor) { [self] in
             while let message = try? await socket.receive() {
                 for pipe in socket.connector.pipes where pipe.id != message.pipeID {
                     var copy = message

@@ -16,7 +16,8 @@ public final class Req: ProtocolRole {
     public init(options: SocketOptions = .init()) {
         socket = Socket(sender: .toOne, receiver: .all, options: options.with(Self.identity))
         core = ReqCore(seed: UInt32.random(in: .min ... .max))
-        Task { [socket, core] in
+        // The reply loop runs on the I/O thread: a reply read there reaches its request without a hop.
+        Task(executorPreference: socket.executor) { [socket, core] in
             while true {
                 do {
                     core.deliver(try await socket.receive().content)

@@ -23,7 +23,8 @@ public final class Surveyor: ProtocolRole {
     public init(options: SocketOptions = .init()) {
         socket = Socket(sender: .toAll, receiver: .all, options: options.with(Self.identity))
         core = SurveyCore(seed: UInt32.random(in: .min ... .max))
-        Task { [socket, core] in
+        // The answer loop runs on the I/O thread: an answer read there is collected without a hop.
+        Task(executorPreference: socket.executor) { [socket, core] in
             while let message = try? await socket.receive() {
                 core.deliver(message)
             }
