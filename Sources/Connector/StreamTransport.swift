@@ -190,12 +190,7 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
 
     func reactorEvent(_ events: UInt32) {
         guard events & cms_epollin() != 0 else { return }
-        while !closed.load(ordering: .acquiring) {
-            let connection = cms_accept(fd)
-            if connection < 0 {
-                if cms_errno() == EINTR { continue }
-                return
-            }
+        SystemSocket.acceptPending(fd, while: { !closed.load(ordering: .acquiring) }) { connection in
             accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
         }
     }

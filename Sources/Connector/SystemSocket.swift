@@ -82,14 +82,14 @@ enum SystemSocket {
                 var address = raw.load(as: sockaddr_in.self)
                 var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
                 inet_ntop(AF_INET, &address.sin_addr, &text, socklen_t(text.count))
-                return "\(scheme)://\(String(cString: text)):\(UInt16(bigEndian: address.sin_port))"
+                return "\(scheme)://\(Self.string(text)):\(UInt16(bigEndian: address.sin_port))"
             }
         case AF_INET6:
             return withUnsafeBytes(of: &storage) { raw in
                 var address = raw.load(as: sockaddr_in6.self)
                 var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
                 inet_ntop(AF_INET6, &address.sin6_addr, &text, socklen_t(text.count))
-                return "\(scheme)://[\(String(cString: text))]:\(UInt16(bigEndian: address.sin6_port))"
+                return "\(scheme)://[\(Self.string(text))]:\(UInt16(bigEndian: address.sin6_port))"
             }
         case AF_UNIX:
             return withUnsafeBytes(of: &storage) { raw in
@@ -105,6 +105,24 @@ enum SystemSocket {
     }
 
     /// The port a socket is bound to.
+    /// Accepts every connection waiting on the listening socket `fd` (edge-triggered: until `EAGAIN`), handing
+    /// each new descriptor to `handle`, while `open` holds.
+    static func acceptPending(_ fd: Int32, while open: () -> Bool, _ handle: (Int32) -> Void) {
+        while open() {
+            let connection = cms_accept(fd)
+            if connection < 0 {
+                if cms_errno() == EINTR { continue }
+                return
+            }
+            handle(connection)
+        }
+    }
+
+    /// The text in a NUL-terminated C buffer.
+    private static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func boundPort(_ fd: Int32) -> UInt16 {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

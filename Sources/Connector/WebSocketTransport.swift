@@ -231,12 +231,7 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
 
     func reactorEvent(_ events: UInt32) {
         guard events & cms_epollin() != 0 else { return }
-        while !closed.load(ordering: .acquiring) {
-            let connection = cms_accept(fd)
-            if connection < 0 {
-                if cms_errno() == EINTR { continue }
-                return
-            }
+        SystemSocket.acceptPending(fd, while: { !closed.load(ordering: .acquiring) }) { connection in
             let handshake = ServerHandshake(fd: connection, server: self)
             handshakes[ObjectIdentifier(handshake)] = handshake
             handshake.start()
