@@ -370,24 +370,7 @@ public final class RefusingTCPPort: Sendable {
 
     /// Binds a fresh port.
     public init() throws {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw MultiSocketError(.systemError, "socket") }
-        var address = loopback(0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else {
-            Glibc.close(socketFD)
-            throw MultiSocketError(.systemError, "bind")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
-        }
-        fd = socketFD
-        port = UInt16(bigEndian: address.sin_port)
+        (fd, port) = try boundLoopbackSocket(listening: false)
     }
 
     deinit { Glibc.close(fd) }
@@ -436,26 +419,10 @@ public final class PlainListener: Sendable {
 
     /// Listens on a fresh loopback port. `timeout` bounds each blocking accept.
     public init(timeout seconds: Int = 10) throws {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw MultiSocketError(.systemError, "socket") }
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = loopback(0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        (fd, port) = try boundLoopbackSocket(listening: true) { socketFD in
+            var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+            setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        guard bound == 0, listen(socketFD, 16) == 0 else {
-            Glibc.close(socketFD)
-            throw MultiSocketError(.systemError, "bind or listen")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
-        }
-        fd = socketFD
-        port = UInt16(bigEndian: address.sin_port)
     }
 
     deinit { Glibc.close(fd) }
@@ -473,4 +440,27 @@ public final class PlainListener: Sendable {
         guard accepted >= 0 else { throw MultiSocketError(.timedOut, "nobody connected to port \(port)") }
         return PlainClient(accepted: accepted, timeout: seconds)
     }
+}
+
+/// A TCP socket bound to a fresh loopback port (and listening, with `listening`), configured by `configure`
+/// before binding. Returns the descriptor and the port.
+private func boundLoopbackSocket(listening: Bool, configure: (Int32) -> Void = { _ in }) throws -> (Int32, UInt16) {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socketFD >= 0 else { throw MultiSocketError(.systemError, "socket") }
+    configure(socketFD)
+    var address = loopback(0)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard bound == 0, !listening || listen(socketFD, 16) == 0 else {
+        Glibc.close(socketFD)
+        throw MultiSocketError(.systemError, listening ? "bind or listen" : "bind")
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+    }
+    return (socketFD, UInt16(bigEndian: address.sin_port))
 }
