@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Glibc
 import MultiSocket
 import Synchronization
@@ -181,10 +181,11 @@ public func port(of address: Address) -> UInt16? {
     }
 }
 
-/// Runs blocking work on a Dispatch thread, keeping the cooperative pool free.
+/// Runs blocking work on a thread of its own. Not on Dispatch's global queue: on Linux that queue's threads
+/// also run the cooperative pool, so a few blocked readers could starve the very tasks they wait for.
 public func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: work()) }
+        Thread { continuation.resume(returning: work()) }.start()
     }
 }
 
@@ -197,7 +198,7 @@ private func loopback(_ port: UInt16) -> sockaddr_in {
 }
 
 /// A plain blocking stream client (tcp on loopback, or ipc), for sending hand-made (often malformed)
-/// bytes and for playing a raw peer. Reads run on a Dispatch thread, keeping the cooperative pool free.
+/// bytes and for playing a raw peer. Reads run on a thread of their own, keeping the cooperative pool free.
 public final class PlainClient: Sendable {
     /// How a read ended.
     public enum ReadEnd: Sendable, Equatable {
@@ -287,7 +288,7 @@ public final class PlainClient: Sendable {
         }
     }
 
-    /// Reads until the peer closes the connection or the receive timeout passes, on a Dispatch thread.
+    /// Reads until the peer closes the connection or the receive timeout passes, on a thread of its own.
     public func readUntilClosed() async -> ReadEnd {
         let fd = self.fd
         return await offloaded {
@@ -427,7 +428,7 @@ public final class PlainListener: Sendable {
 
     deinit { Glibc.close(fd) }
 
-    /// Accepts one connection, on a Dispatch thread. `timeout` bounds each blocking read on it.
+    /// Accepts one connection, on a thread of its own. `timeout` bounds each blocking read on it.
     public func accept(timeout seconds: Int = 10) async throws -> PlainClient {
         let fd = self.fd
         let accepted = await offloaded { () -> Int32 in

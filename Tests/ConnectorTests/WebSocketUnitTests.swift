@@ -20,7 +20,7 @@ struct HandshakeDigestTests {
         ("The quick brown fox jumps over the lazy dog", 1, "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12"),
     ])
     func sha1MatchesKnownVectors(text: String, repeats: Int, digest: String) async {
-        // The million-byte vector takes a while in a debug build: hash on a Dispatch thread, keeping the
+        // The million-byte vector takes a while in a debug build: hash on a thread of its own, keeping the
         // cooperative pool free for the networked tests running alongside.
         let hash = await offloaded { SHA1.hash((0..<repeats).flatMap { _ in Array(text.utf8) }) }
         #expect(hex(hash) == digest)

@@ -17,7 +17,7 @@ enum Python {
         let output: Foundation.Pipe
         let errors: Foundation.Pipe
 
-        /// The first line the script prints, read on a Dispatch thread.
+        /// The first line the script prints, read on a thread of its own.
         func firstLine() async -> String {
             let handle = output.fileHandleForReading
             return await offloaded {
@@ -31,7 +31,7 @@ enum Python {
             }
         }
 
-        /// Waits for the exit, on a Dispatch thread; returns the status and everything printed.
+        /// Waits for the exit, on a thread of its own; returns the status and everything printed.
         func finish() async -> (status: Int32, output: String, errors: String) {
             let process = self.process
             let output = self.output.fileHandleForReading
