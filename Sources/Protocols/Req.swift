@@ -86,35 +86,23 @@ final class ReqCore: Sendable {
         case arrived([UInt8])
     }
 
-    private struct State {
-        var next: UInt32
-        var slots: [UInt32: Slot] = [:]
-        var closed = false
-        var dropped = 0
-    }
-
-    private let state: Locked<State>
+    private let state: Locked<IDTable<Slot>>
 
     init(seed: UInt32) {
-        state = Locked(State(next: seed))
+        state = Locked(IDTable(seed: seed))
     }
 
     var dropped: Int { state.withLock { $0.dropped } }
-    var pending: Int { state.withLock { $0.slots.count } }
+    var pending: Int { state.withLock { $0.count } }
 
     /// Reserves a fresh id.
     func register() throws(MultiSocketError) -> UInt32 {
-        try state.withLock { state throws(MultiSocketError) -> UInt32 in
-            guard !state.closed else { throw MultiSocketError(.closed, "socket closed") }
-            repeat { state.next &+= 1 } while state.slots[state.next] != nil
-            state.slots[state.next] = .waiting(nil)
-            return state.next
-        }
+        try state.withLock { slots throws(MultiSocketError) -> UInt32 in try slots.add(.waiting(nil)) }
     }
 
     /// Forgets `id`; a reply arriving later is dropped.
     func abandon(_ id: UInt32) {
-        if case .waiting(let continuation?) = state.withLock({ $0.slots.removeValue(forKey: id) }) {
+        if case .waiting(let continuation?) = state.withLock({ $0.remove(id) }) {
             continuation.resume(throwing: CancellationError())
         }
     }
@@ -123,25 +111,25 @@ final class ReqCore: Sendable {
     func wait(for id: UInt32) async throws -> [UInt8] {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-                let outcome = state.withLock { state -> Result<[UInt8], any Error>? in
-                    switch state.slots[id] {
+                let outcome = state.withLock { slots -> Result<[UInt8], any Error>? in
+                    switch slots[id] {
                     case .arrived(let reply)?:
-                        state.slots.removeValue(forKey: id)
+                        slots[id] = nil
                         return .success(reply)
                     case .waiting?:
                         if Task.isCancelled { return .failure(CancellationError()) }
-                        state.slots[id] = .waiting(continuation)
+                        slots[id] = .waiting(continuation)
                         return nil
                     case nil:
-                        return .failure(state.closed ? MultiSocketError(.closed, "socket closed") : CancellationError())
+                        return .failure(slots.closed ? MultiSocketError(.closed, "socket closed") : CancellationError())
                     }
                 }
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<[UInt8], any Error>? in
-                guard case .waiting(let continuation?) = state.slots[id] else { return nil }
-                state.slots[id] = .waiting(nil)
+            let continuation = state.withLock { slots -> CheckedContinuation<[UInt8], any Error>? in
+                guard case .waiting(let continuation?) = slots[id] else { return nil }
+                slots[id] = .waiting(nil)
                 return continuation
             }
             continuation?.resume(throwing: CancellationError())
@@ -150,30 +138,30 @@ final class ReqCore: Sendable {
 
     /// Hands a received reply to its request, or drops it.
     func deliver(_ content: [UInt8]) {
-        let continuation = state.withLock { state -> CheckedContinuation<[UInt8], any Error>?? in
-            guard let (id, body) = ProtocolHeader.split(content), case .waiting(let continuation)? = state.slots[id]
-            else {
-                state.dropped += 1
+        guard let (id, body) = ProtocolHeader.split(content) else {
+            state.withLock { $0.dropped += 1 }
+            return
+        }
+        let waiter = state.withLock { slots -> CheckedContinuation<[UInt8], any Error>? in
+            guard case .waiting(let continuation)? = slots[id] else {
+                slots.dropped += 1
                 return nil
             }
-            if let continuation {
-                state.slots.removeValue(forKey: id)
-                return .some(continuation)
-            }
-            state.slots[id] = .arrived(body)
-            return .some(nil)
+            // With no continuation yet, the reply waits in the slot for `wait(for:)`.
+            slots[id] = continuation == nil ? .arrived(body) : nil
+            return continuation
         }
-        if case .some(.some(let continuation)) = continuation, let (_, body) = ProtocolHeader.split(content) {
-            continuation.resume(returning: body)
-        }
+        waiter?.resume(returning: body)
     }
 
     /// Fails every waiting request with `closed`; later registrations throw `closed`.
     func finish() {
-        let waiting = state.withLock { state -> [CheckedContinuation<[UInt8], any Error>] in
-            state.closed = true
-            defer { state.slots = [:] }
-            return state.slots.values.compactMap { if case .waiting(let c) = $0 { c } else { nil } }
+        let slots = state.withLock { slots in
+            defer { slots.removeAll() }
+            return slots.close()
+        }
+        let waiting = slots.compactMap { slot in
+            if case .waiting(let continuation) = slot { continuation } else { nil }
         }
         for continuation in waiting { continuation.resume(throwing: MultiSocketError(.closed, "socket closed")) }
     }

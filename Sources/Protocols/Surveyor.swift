@@ -71,33 +71,21 @@ final class SurveyCore: Sendable {
         var full: Bool { limit.map { answers.count >= $0 } ?? false }
     }
 
-    private struct State {
-        var next: UInt32
-        var open: [UInt32: Collector] = [:]
-        var closed = false
-        var dropped = 0
-    }
-
-    private let state: Locked<State>
+    private let state: Locked<IDTable<Collector>>
 
     init(seed: UInt32) {
-        state = Locked(State(next: seed))
+        state = Locked(IDTable(seed: seed))
     }
 
     var dropped: Int { state.withLock { $0.dropped } }
 
     func open(limit: Int?) throws(MultiSocketError) -> UInt32 {
-        try state.withLock { state throws(MultiSocketError) -> UInt32 in
-            guard !state.closed else { throw MultiSocketError(.closed, "socket closed") }
-            repeat { state.next &+= 1 } while state.open[state.next] != nil
-            state.open[state.next] = Collector(limit: limit)
-            return state.next
-        }
+        try state.withLock { surveys throws(MultiSocketError) -> UInt32 in try surveys.add(Collector(limit: limit)) }
     }
 
     /// Ends survey `id` and returns its answers.
     func close(_ id: UInt32) -> [Surveyor.Answer] {
-        let collector = state.withLock { $0.open.removeValue(forKey: id) }
+        let collector = state.withLock { $0.remove(id) }
         collector?.waiter?.resume()
         return collector?.answers ?? []
     }
@@ -106,40 +94,36 @@ final class SurveyCore: Sendable {
     func waitUntilFull(_ id: UInt32) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let done = state.withLock { state -> Bool in
-                    guard var collector = state.open[id], !collector.full, !Task.isCancelled else { return true }
+                let done = state.withLock { surveys -> Bool in
+                    guard var collector = surveys[id], !collector.full, !Task.isCancelled else { return true }
                     collector.waiter = continuation
-                    state.open[id] = collector
+                    surveys[id] = collector
                     return false
                 }
                 if done { continuation.resume() }
             }
         } onCancel: {
-            state.withLock { state in state.open[id]?.waiter.take() }?.resume()
+            state.withLock { surveys in surveys[id]?.waiter.take() }?.resume()
         }
     }
 
     func deliver(_ message: Message) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let (id, body) = ProtocolHeader.split(message.content), var collector = state.open[id],
+        let waiter = state.withLock { surveys -> CheckedContinuation<Void, Never>? in
+            guard let (id, body) = ProtocolHeader.split(message.content), var collector = surveys[id],
                   !collector.full
             else {
-                state.dropped += 1
+                surveys.dropped += 1
                 return nil
             }
             collector.answers.append(Surveyor.Answer(body: body, path: message.source))
             let waiter = collector.full ? collector.waiter.take() : nil
-            state.open[id] = collector
+            surveys[id] = collector
             return waiter
         }
         waiter?.resume()
     }
 
     func finish() {
-        let waiters = state.withLock { state in
-            state.closed = true
-            return state.open.keys.compactMap { state.open[$0]?.waiter.take() }
-        }
-        for waiter in waiters { waiter.resume() }
+        for waiter in state.withLock({ $0.close() }).compactMap(\.waiter) { waiter.resume() }
     }
 }
