@@ -85,6 +85,8 @@ final class InprocChannel: Sendable {
             return
         }
         _ = pump(from: 1 - side, first: nil, forSender: false)
+        // A drain this end's sender was owed before it started is reported now.
+        _ = pump(from: side, first: nil, forSender: false)
     }
 
     func send(from side: Int, _ message: Message) -> PipeSendResult {
@@ -113,8 +115,15 @@ final class InprocChannel: Sendable {
         }
     }
 
-    func hasPendingOutput(side: Int) -> Bool {
-        state.withLock { !$0.closed && (!$0.directions[side].queue.isEmpty || $0.directions[side].delivering) }
+    /// Whether messages from `side` are queued or being handed over; if so, `side` hears when they are not.
+    func watchPendingOutput(side: Int) -> Bool {
+        state.withLock { state in
+            guard !state.closed, !state.directions[side].queue.isEmpty || state.directions[side].delivering else {
+                return false
+            }
+            state.directions[side].notifySender = true
+            return true
+        }
     }
 
     func resume(receivingSide side: Int) {
@@ -202,8 +211,8 @@ final class InprocLink: PipeLink {
 
     var isRaw: Bool { false }
 
-    var hasPendingOutput: Bool {
-        channel.hasPendingOutput(side: side)
+    func watchPendingOutput() -> Bool {
+        channel.watchPendingOutput(side: side)
     }
 
     func resumeReceiving() {

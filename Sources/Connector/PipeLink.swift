@@ -11,8 +11,9 @@ package protocol PipeLink: AnyObject, Sendable {
     func close()
     /// Whether the link carries plain bytes to a raw (non-multisocket) peer.
     var isRaw: Bool { get }
-    /// Whether messages are queued that the transport has not taken yet.
-    var hasPendingOutput: Bool { get }
+    /// Whether messages are queued that the transport has not taken yet. When there are, the link reports
+    /// ``PipeDelegate/pipeDrained(_:)`` once it has taken them all (a closing socket waits for that).
+    func watchPendingOutput() -> Bool
     /// The address of this end, as text.
     var localAddress: String { get }
     /// The address of the other end, as text.

@@ -42,6 +42,10 @@ package final class Reactor: @unchecked Sendable {
     /// Handlers deregistered during the current turn; released once no event of the turn can name them.
     /// Touched only on the reactor thread.
     private var retiring: [Unmanaged<AnyObject>] = []
+    /// The jobs of the current round, swapped out of the queue (so neither array is reallocated per round).
+    /// Touched only on the reactor thread.
+    private var running: [Job] = []
+    private static let jobRoundsPerTurn = 64
 
     /// Creates a reactor and starts its thread.
     package init(name: String) {
@@ -152,23 +156,25 @@ package final class Reactor: @unchecked Sendable {
         }
     }
 
+    /// Runs the posted jobs, including those they post, for a bounded number of rounds, so that a pair of
+    /// tasks handing work to each other cannot keep the loop from polling its descriptors.
     private func runJobs() {
-        while true {
-            let jobs = queue.withLock { queue -> [Job] in
+        for _ in 0..<Self.jobRoundsPerTurn {
+            queue.withLock { queue in
                 if queue.jobs.isEmpty {
                     queue.wakePending = false
-                    return []
+                } else {
+                    swap(&queue.jobs, &running)
                 }
-                defer { queue.jobs.removeAll(keepingCapacity: true) }
-                return queue.jobs
             }
-            if jobs.isEmpty { return }
-            for job in jobs {
+            if running.isEmpty { return }
+            for job in running {
                 switch job {
                 case .closure(let body): body()
                 case .task(let task): task.runSynchronously(on: asUnownedTaskExecutor())
                 }
             }
+            running.removeAll(keepingCapacity: true)
         }
     }
 

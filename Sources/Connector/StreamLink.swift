@@ -11,8 +11,9 @@ import Glibc
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
 /// Writes: frames are encoded into a pending buffer under a lock; one thread at a time holds the writer role
 /// and writes outside the lock, swapping in whatever senders queued meanwhile, so a stream of messages goes
-/// out many frames per system call. A lone message is written at once on its sender's thread; one that
-/// follows closely hands the writing to the reactor, and the reactor resumes when the socket turns writable.
+/// out many frames per system call. A lone message from another thread is written at once on its sender's
+/// thread; one that follows closely hands the writing to the reactor, and the reactor resumes when the socket
+/// turns writable. A message sent on the reactor thread itself is written when the running job ends.
 final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unchecked Sendable {
     /// Who writes to the socket now.
     private enum Writer {
@@ -38,7 +39,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         var writableSeen = false
         /// When the last write on a sender's own thread began (monotonic nanoseconds).
         var lastDirectWrite: UInt64 = 0
+        /// Report a drain once the queue is down to half its capacity (a sender found it full).
         var notifyOnDrain = false
+        /// Report a drain once the queue is empty (a closing socket waits for it).
+        var notifyWhenEmpty = false
         /// No more messages are taken (the framing's closing reply is queued); what is queued still goes.
         var sealed = false
         var closed = false
@@ -85,6 +89,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     private var readStart = 0
     private var readEnd = 0
     private var receivingPaused = false
+    /// A drain happened before `start` gave the link its delegate.
+    private var drainedBeforeStart = false
     private var registered = false
     private var finished = false
 
@@ -137,6 +143,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 return
             }
             registered = true
+            if drainedBeforeStart {
+                drainedBeforeStart = false
+                delegate.pipeDrained(pipeID)
+            }
             if isRaw, delegate.pipe(pipeID, received: rawMessage([], kind: .connected)) == false {
                 receivingPaused = true
             }
@@ -146,13 +156,18 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     // MARK: Sending
 
-    var hasPendingOutput: Bool {
-        outbound.withLock { !$0.closed && !$0.failed && !$0.frameEnds.isEmpty }
+    func watchPendingOutput() -> Bool {
+        outbound.withLock { out in
+            guard !out.closed, !out.failed, !out.frameEnds.isEmpty else { return false }
+            out.notifyWhenEmpty = true
+            return true
+        }
     }
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     func send(_ message: Message) -> PipeSendResult {
+        let onReactor = reactor.isCurrent
         let (result, follow) = outbound.withLock { out -> (PipeSendResult, Follow) in
             if out.closed || out.failed || out.sealed { return (.closed, .nothing) }
             if out.frameEnds.count >= sendCapacity {
@@ -177,6 +192,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             if !room { out.notifyOnDrain = true }
             guard out.writer == .idle else { return (.accepted(idle: room), .nothing) }
             out.writer = .active
+            // On the reactor thread, the write waits for the end of the running job (typically until the
+            // sending task suspends), so whatever that job sends goes out in one system call.
+            if onReactor { return (.accepted(idle: room), .handToReactor) }
             let now = Self.now()
             if now &- out.lastDirectWrite < Self.directWriteSpacing { return (.accepted(idle: room), .handToReactor) }
             out.lastDirectWrite = now
@@ -218,8 +236,15 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             let step = outbound.withLock { out -> WriteStep in
                 out.written += sent
                 while let end = out.frameEnds.first, end <= out.written { _ = out.frameEnds.popFirst() }
-                let notify = out.notifyOnDrain && out.frameEnds.count <= sendCapacity / 2
-                if notify { out.notifyOnDrain = false }
+                var notify = false
+                if out.notifyOnDrain && out.frameEnds.count <= sendCapacity / 2 {
+                    out.notifyOnDrain = false
+                    notify = true
+                }
+                if out.notifyWhenEmpty && out.frameEnds.isEmpty {
+                    out.notifyWhenEmpty = false
+                    notify = true
+                }
                 if out.closed || out.failed {
                     out.writer = .idle
                     return .stop(notify: false, finish: out.finishDeferred)
@@ -280,10 +305,20 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     private func notifyDrained() {
         if reactor.isCurrent {
-            delegate?.pipeDrained(pipeID)
+            reportDrained()
         } else {
-            reactor.execute { [self] in delegate?.pipeDrained(pipeID) }
+            reactor.execute { [self] in reportDrained() }
         }
+    }
+
+    /// Tells the delegate that the queue drained; before ``start(pipeID:delegate:onClose:)`` has run (a
+    /// message sent when the pipe was added can be written first), the report waits for it.
+    private func reportDrained() {
+        guard let delegate else {
+            drainedBeforeStart = !finished
+            return
+        }
+        delegate.pipeDrained(pipeID)
     }
 
     @_specialize(where Framing == MultiSocketFraming)

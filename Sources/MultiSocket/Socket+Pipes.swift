@@ -8,17 +8,20 @@ extension Socket: ConnectorHandler {
 
     package func connectorAdded(_ pipe: Pipe) {
         if let identity = options.identity, !pipe.isRaw { _ = pipe.link.send(identity.hello) }
-        let serveNow = state.withLock { state -> Bool in
-            var entry = SocketState.PipeEntry(pipe: pipe)
-            // Raw pipes never take to-one messages: they stay held, out of the idle ring.
-            entry.held = pipe.isRaw || !state.shared.isEmpty
+        let serveNow = state.withLock { state -> SocketState.PipeEntry? in
+            let entry = SocketState.PipeEntry(pipe: pipe)
             state.pipes[pipe.id] = entry
-            if !entry.held { state.idle.append(pipe.id) }
             state.statistics.pipesAdded += 1
-            return entry.held && !pipe.isRaw
+            // Raw pipes never take to-one messages (`canTake` is false for them).
+            if state.shared.isEmpty || !entry.canTake {
+                state.offer(entry)
+                return nil
+            }
+            entry.held = true
+            return entry
         }
         hub.emit(.pipeAdded(pipe))
-        if serveNow { serve(pipe, first: nil, drains: 0) }
+        if let serveNow { serve(serveNow) }
     }
 
     package func connectorRefused(_ pipe: Pipe, reason: String) {
@@ -29,6 +32,7 @@ extension Socket: ConnectorHandler {
     package func connectorRemoved(_ pipe: Pipe) {
         let waiters = state.withLock { state -> [SocketState.PendingSend] in
             guard let entry = state.pipes.removeValue(forKey: pipe.id) else { return [] }
+            entry.removed = true
             state.pausedPipes[pipe.id] = nil
             state.statistics.pipesRemoved += 1
             var entryWaiters = entry.waiters
@@ -90,21 +94,21 @@ extension Socket: ConnectorHandler {
     }
 
     package func pipeDrained(_ pipeID: UInt32) {
-        let (found, pending, serveIt, seen) = state.withLock { state -> (Pipe?, [(UInt64, SocketState.PendingSend)], Bool, Int) in
-            guard var entry = state.pipes[pipeID] else { return (nil, [], false, 0) }
+        let (found, pending, serveIt, seen) = state.withLock { state -> (SocketState.PipeEntry?, [(UInt64, SocketState.PendingSend)], Bool, Int) in
+            guard let entry = state.pipes[pipeID] else { return (nil, [], false, 0) }
             entry.drains += 1
             entry.busy = false
             let waiters = entry.waiters.removeAll().compactMap { id in
                 state.pendingSends.removeValue(forKey: id).map { (id, $0) }
             }
             var serveIt = false
-            if !entry.held && !entry.pipe.isRaw {
-                if state.shared.isEmpty { state.idle.append(pipeID) } else { entry.held = true; serveIt = true }
+            if entry.canTake {
+                if state.shared.isEmpty { state.offer(entry) } else { entry.held = true; serveIt = true }
             }
-            state.pipes[pipeID] = entry
-            return (entry.pipe, waiters, serveIt, entry.drains)
+            return (entry, waiters, serveIt, entry.drains)
         }
-        guard let pipe = found else { return }
+        guard let entry = found else { return }
+        let pipe = entry.pipe
         var waiters = pending
         var drains = seen
         // Senders waiting for this pipe go first, in order, until it fills again.
@@ -117,7 +121,7 @@ extension Socket: ConnectorHandler {
                 waiters.removeFirst()
             case .full:
                 let retry = state.withLock { state -> Bool? in
-                    guard var entry = state.pipes[pipeID] else { return nil }
+                    guard let entry = state.pipes[pipeID] else { return nil }
                     if entry.drains != drains {
                         drains = entry.drains
                         return true
@@ -126,7 +130,6 @@ extension Socket: ConnectorHandler {
                         entry.waiters.prepend(id)
                         state.pendingSends[id] = waiting
                     }
-                    state.pipes[pipeID] = entry
                     return false
                 }
                 switch retry {
@@ -145,7 +148,7 @@ extension Socket: ConnectorHandler {
                 waiters.removeFirst()
             }
         }
-        if serveIt { serve(pipe, first: nil, drains: drains) }
+        if serveIt { serve(entry) }
         checkLinger()
     }
 }

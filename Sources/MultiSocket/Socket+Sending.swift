@@ -1,27 +1,38 @@
 /// The send paths: the shared to-one queue served by idle pipes, and path-addressed sends that wait
 /// for one pipe.
 extension Socket {
+    /// Shared to-one messages a dispatcher moves to its pipe per lock.
+    private static var serveBatch: Int { 32 }
+
     func sendToOne(_ message: Message) async throws {
         enum Step {
-            case serve(Pipe, first: Message?, drains: Int)
+            case direct(SocketState.PipeEntry, drains: Int)
+            case serve(SocketState.PipeEntry)
             case queued
             case wait
             case dropped
         }
         let step = try state.withLock { state throws(MultiSocketError) -> Step in
             guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
-            if state.shared.isEmpty, let pipe = state.takeIdlePipe() {
-                return .serve(pipe, first: message, drains: state.pipes[pipe.id]?.drains ?? 0)
+            if state.shared.isEmpty, let entry = state.nextIdlePipe() {
+                // Counted now and uncounted if the pipe does not take it, so the common case needs no
+                // second lock.
+                state.countSent(message)
+                return .direct(entry, drains: entry.drains)
             }
             if state.shared.count < options.sendQueueSize {
                 state.shared.append(message)
-                if let pipe = state.takeIdlePipe() { return .serve(pipe, first: nil, drains: 0) }
+                if let entry = state.takeIdlePipe() { return .serve(entry) }
                 return .queued
             }
             return options.bestEffort ? .dropped : .wait
         }
         switch step {
-        case .serve(let pipe, let first, let drains): serve(pipe, first: first, drains: drains)
+        case .direct(let entry, let drains):
+            let result = entry.pipe.link.send(message)
+            if case .accepted(idle: true) = result { return }
+            try settle(message, sentTo: entry, drains: drains, result)
+        case .serve(let entry): serve(entry)
         case .queued: return
         case .wait:
             _ = try await waitForRoom(message, pipeID: nil, drains: 0)
@@ -31,74 +42,121 @@ extension Socket {
         }
     }
 
-    /// Writes queued to-one messages to `pipe` (which the caller holds) while it can take more; if it turns
-    /// busy or closes, another idle pipe carries on. One lock per message: the outcome of a write and the
-    /// choice of the next message are made together.
-    func serve(_ pipe: Pipe, first: Message?, drains: Int) {
-        struct Next {
-            var pipe: Pipe
-            var message: Message
-            var drains: Int
-            var admitted: CheckedContinuation<Bool, any Error>?
-        }
-        var lingerWaiter: CheckedContinuation<Void, Never>?
-        /// Takes the next shared message for `carrier`, or lets the pipe go when there is none (and wakes a
-        /// closing socket waiting for everything to be written).
-        func next(for carrier: Pipe?, in state: inout SocketState) -> Next? {
-            guard let carrier else { return nil }
-            guard let (message, admitted) = state.popShared() else {
-                state.release(carrier.id)
-                if state.lingerWaiter != nil, Self.isDrained(state) { lingerWaiter = state.lingerWaiter.take() }
-                return nil
+    /// Settles a direct to-one write that did not leave its pipe with room: the pipe turns busy, and a
+    /// message it did not take goes back to the front of the shared queue for the next idle pipe.
+    /// - Throws: the encoding error of an unencodable message (counted as a drop).
+    private func settle(_ message: Message, sentTo entry: SocketState.PipeEntry, drains: Int,
+                        _ result: PipeSendResult) throws {
+        let (carrier, failure) = state.withLock { state -> (SocketState.PipeEntry?, MultiSocketError?) in
+            switch result {
+            case .accepted:
+                _ = state.markBusy(entry, drainsSeen: drains)
+                return (nil, nil)
+            case .full:
+                state.uncountSent(message)
+                state.shared.prepend(message)
+                _ = state.markBusy(entry, drainsSeen: drains)
+                return (state.carrierForShared(), nil)
+            case .closed:
+                // The connector removes the pipe shortly; until then nobody picks it.
+                state.uncountSent(message)
+                state.shared.prepend(message)
+                entry.busy = true
+                return (state.carrierForShared(), nil)
+            case .unencodable(let error):
+                state.uncountSent(message)
+                state.count(.unencodable)
+                return (nil, error)
             }
-            return Next(pipe: carrier, message: message, drains: state.pipes[carrier.id]?.drains ?? 0, admitted: admitted)
         }
-        var step: Next?
-        if let first {
-            step = Next(pipe: pipe, message: first, drains: drains, admitted: nil)
-        } else {
-            step = state.withLock { next(for: pipe, in: &$0) }
+        if let carrier { serve(carrier) }
+        if let failure {
+            hub.emit(.messageDropped(.unencodable))
+            throw failure
         }
-        while let current = step {
-            current.admitted?.resume(returning: true)
-            let message = current.message
-            let pipe = current.pipe
-            let result = pipe.link.send(message)
-            step = state.withLock { state -> Next? in
-                let carrier: Pipe?
-                switch result {
-                case .accepted(let idle):
-                    state.countSent(message)
-                    carrier = idle || state.markBusy(pipe.id, drainsSeen: current.drains) ? pipe : nil
-                case .full:
-                    state.shared.prepend(message)
-                    carrier = state.markBusy(pipe.id, drainsSeen: current.drains) ? pipe : state.takeIdlePipe()
-                case .closed:
-                    state.shared.prepend(message)
-                    state.abandon(pipe.id)
-                    carrier = state.takeIdlePipe()
-                case .unencodable:
-                    state.count(.unencodable)
-                    carrier = pipe
+    }
+
+    /// Writes queued to-one messages to the pipe of `entry` (which the caller holds), a batch per lock,
+    /// while it can take more; if it turns busy or closes, another idle pipe carries on. Senders waiting
+    /// for room in the shared queue are admitted as their turn comes.
+    func serve(_ entry: SocketState.PipeEntry) {
+        var carrier: SocketState.PipeEntry? = entry
+        var batch: [Message] = []
+        var admitted: [CheckedContinuation<Bool, any Error>] = []
+        while let current = carrier {
+            var drains = 0
+            var lingerWaiter: CheckedContinuation<Void, Never>?
+            state.withLock { state in
+                drains = current.drains
+                state.popShared(upTo: Self.serveBatch, into: &batch, admitted: &admitted)
+                if batch.isEmpty {
+                    state.release(current)
+                    if state.lingerWaiter != nil, Self.isDrained(state) { lingerWaiter = state.lingerWaiter.take() }
                 }
-                return next(for: carrier, in: &state)
             }
+            for continuation in admitted { continuation.resume(returning: true) }
+            admitted.removeAll(keepingCapacity: true)
+            if batch.isEmpty {
+                lingerWaiter?.resume()
+                return
+            }
+            // Write the batch until the pipe has no more room; what it did not take goes back.
+            var taken = 0
+            var sent = 0
+            var bytes = 0
+            var unencodable = 0
+            var last = PipeSendResult.accepted(idle: true)
+            writing: while taken < batch.count {
+                last = current.pipe.link.send(batch[taken])
+                switch last {
+                case .accepted(let room):
+                    sent += 1
+                    bytes += batch[taken].content.count
+                    taken += 1
+                    if !room { break writing }
+                case .unencodable:
+                    unencodable += 1
+                    taken += 1
+                case .full, .closed:
+                    break writing
+                }
+            }
+            carrier = state.withLock { state -> SocketState.PipeEntry? in
+                state.statistics.messagesSent += sent
+                state.statistics.bytesSent += bytes
+                if unencodable > 0 { state.statistics.drops[.unencodable, default: 0] += unencodable }
+                for message in batch[taken...].reversed() { state.shared.prepend(message) }
+                switch last {
+                case .accepted(idle: true), .unencodable:
+                    return current
+                case .accepted(idle: false), .full:
+                    return state.markBusy(current, drainsSeen: drains) ? current : state.carrierForShared()
+                case .closed:
+                    current.held = false
+                    current.busy = true
+                    return state.carrierForShared()
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
         }
-        lingerWaiter?.resume()
     }
 
     /// Sends a to-destination message through the pipe its destination names, waiting while it is full.
     func sendAlong(_ message: Message) async throws {
         guard let first = message.destination.first else { return }
+        var counted = false
         while true {
             let (pipe, drains) = try state.withLock { state throws(MultiSocketError) -> (Pipe, Int) in
                 guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
                 guard let entry = state.pipes[first] else {
                     throw MultiSocketError(.brokenPath, "no pipe \(first) for path \(message.destination)")
                 }
+                // Counted now and uncounted if the pipe does not take it: one lock for the common case.
+                if !counted { state.countSent(message) }
                 return (entry.pipe, entry.drains)
             }
-            if try await send(message, through: pipe, drains: drains) { return }
+            counted = true
+            if try await send(message, through: pipe, drains: drains, counted: &counted) { return }
         }
     }
 
@@ -110,9 +168,10 @@ extension Socket {
         }
         for (pipe, drains) in pipes {
             var drains = drains
+            var counted = false
             while true {
                 do {
-                    if try await send(message, through: pipe, drains: drains) { break }
+                    if try await send(message, through: pipe, drains: drains, counted: &counted) { break }
                 } catch let error as MultiSocketError where error.code == .brokenPath || error.code == .messageDropped {
                     break
                 }
@@ -123,11 +182,20 @@ extension Socket {
     }
 
     /// One attempt through one pipe. Returns `true` when sent, `false` to try again (the pipe drained
-    /// meanwhile).
-    private func send(_ message: Message, through pipe: Pipe, drains: Int) async throws -> Bool {
-        switch pipe.link.send(message) {
+    /// meanwhile). `counted` says whether the message is already in the sent statistics; it is kept true
+    /// only while it is sent.
+    private func send(_ message: Message, through pipe: Pipe, drains: Int, counted: inout Bool) async throws -> Bool {
+        let result = pipe.link.send(message)
+        if case .accepted = result {
+            if !counted { state.withLock { $0.countSent(message) } }
+            return true
+        }
+        if counted {
+            state.withLock { $0.uncountSent(message) }
+            counted = false
+        }
+        switch result {
         case .accepted:
-            state.withLock { $0.countSent(message) }
             return true
         case .full:
             if options.bestEffort {
@@ -149,7 +217,7 @@ extension Socket {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
-                var carrier: Pipe?
+                var carrier: SocketState.PipeEntry?
                 let outcome = state.withLock { state -> Result<Bool, any Error>? in
                     guard state.lifecycle == .open else { return .failure(MultiSocketError(.closed, "socket closed")) }
                     if Task.isCancelled { return .failure(CancellationError()) }
@@ -164,17 +232,16 @@ extension Socket {
                         state.sharedWaiters.append(id)
                         return nil
                     }
-                    guard var entry = state.pipes[pipeID] else {
+                    guard let entry = state.pipes[pipeID] else {
                         return .failure(MultiSocketError(.brokenPath, "pipe \(pipeID) closed"))
                     }
                     if entry.drains != drains { return .success(false) }
                     entry.waiters.append(id)
-                    state.pipes[pipeID] = entry
                     state.pendingSends[id] = pending
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
-                if let carrier { serve(carrier, first: nil, drains: 0) }
+                if let carrier { serve(carrier) }
             }
         } onCancel: {
             state.withLock { $0.pendingSends.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())

@@ -274,7 +274,7 @@ public final class Socket: Sendable {
     }
 
     static func isDrained(_ state: SocketState) -> Bool {
-        state.shared.isEmpty && !state.pipes.values.contains { $0.pipe.link.hasPendingOutput }
+        state.shared.isEmpty && !state.pipes.values.contains { $0.pipe.link.watchPendingOutput() }
     }
 
     /// Resumes the close that waits for queues to drain, once they have.

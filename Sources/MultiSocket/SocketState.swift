@@ -8,16 +8,30 @@ struct SocketState {
         case closed
     }
 
-    struct PipeEntry {
+    /// A pipe as the socket sees it. A class, so the idle ring and the id table share one record and a
+    /// hand-off touches it without a table lookup; every field is read and written under the socket's lock
+    /// (only `pipe` is read outside it).
+    final class PipeEntry: @unchecked Sendable {
         let pipe: Pipe
-        /// A to-one dispatcher is writing to this pipe; nobody else may pick it.
+        /// A dispatcher of the shared queue is writing to this pipe; nobody else may pick it.
         var held = false
-        /// The pipe reported a non-empty outbound queue and has not drained since.
+        /// The pipe reported a full outbound queue and has not drained since.
         var busy = false
+        /// The pipe was removed from the socket.
+        var removed = false
+        /// The entry is in the idle ring (at most once).
+        var inIdleRing = false
         /// Incremented on each drain report; lets a writer tell whether a drain raced its write.
         var drains = 0
         /// Senders waiting for this pipe to drain, oldest first.
         var waiters = Ring<UInt64>()
+
+        init(pipe: Pipe) {
+            self.pipe = pipe
+        }
+
+        /// Whether a to-one message may go to this pipe now.
+        var canTake: Bool { !held && !busy && !removed && !pipe.isRaw }
     }
 
     struct PendingSend {
@@ -39,8 +53,9 @@ struct SocketState {
     /// Senders waiting for room, by id (in `sharedWaiters` or a pipe's `waiters`).
     var pendingSends: [UInt64: PendingSend] = [:]
     var pipes: [UInt32: PipeEntry] = [:]
-    /// Pipes that may take a to-one message now, least recently used first (may hold stale ids).
-    var idle = Ring<UInt32>()
+    /// Pipes that may take a to-one message, least recently used first. Entries that turned busy, held or
+    /// removed since are skipped (and dropped) when met.
+    var idle = Ring<PipeEntry>()
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
     var lingerWaiter: CheckedContinuation<Void, Never>?
@@ -60,51 +75,78 @@ struct SocketState {
         statistics.bytesSent += message.content.count
     }
 
-    /// Takes the least recently used pipe that can take a to-one message, and holds it.
-    mutating func takeIdlePipe() -> Pipe? {
-        while let id = idle.popFirst() {
-            guard var entry = pipes[id], !entry.held, !entry.busy else { continue }
-            entry.held = true
-            pipes[id] = entry
-            return entry.pipe
+    mutating func uncountSent(_ message: Message) {
+        statistics.messagesSent -= 1
+        statistics.bytesSent -= message.content.count
+    }
+
+    /// The least recently used pipe that can take a to-one message now, moved to the back of the idle ring
+    /// (round robin) but not held: for a sender that writes one message to it directly.
+    mutating func nextIdlePipe() -> PipeEntry? {
+        while let entry = idle.popFirst() {
+            if entry.canTake {
+                idle.append(entry)
+                return entry
+            }
+            entry.inIdleRing = false
         }
         return nil
     }
 
-    /// Lets a pipe go back to the idle ring (if it is not busy).
-    mutating func release(_ id: UInt32) {
-        guard var entry = pipes[id] else { return }
-        entry.held = false
-        pipes[id] = entry
-        if !entry.busy { idle.append(id) }
+    /// Takes the least recently used pipe that can take a to-one message, and holds it (for a dispatcher
+    /// of the shared queue).
+    mutating func takeIdlePipe() -> PipeEntry? {
+        while let entry = idle.popFirst() {
+            entry.inIdleRing = false
+            if entry.canTake {
+                entry.held = true
+                return entry
+            }
+        }
+        return nil
     }
 
-    /// Records that a write left `id`'s outbound queue non-empty, unless it drained since `drainsSeen`.
-    /// Returns `true` when it did drain meanwhile: the caller still holds it and may keep writing.
-    mutating func markBusy(_ id: UInt32, drainsSeen: Int) -> Bool {
-        guard var entry = pipes[id] else { return false }
+    /// Puts `entry` in the idle ring if it can take to-one messages and is not there yet.
+    mutating func offer(_ entry: PipeEntry) {
+        guard entry.canTake, !entry.inIdleRing else { return }
+        entry.inIdleRing = true
+        idle.append(entry)
+    }
+
+    /// Lets a held pipe go back to the idle ring (if it is not busy).
+    mutating func release(_ entry: PipeEntry) {
+        entry.held = false
+        offer(entry)
+    }
+
+    /// Records that a write filled `entry`'s outbound queue, unless it drained since `drainsSeen`. Returns
+    /// `true` when it did drain meanwhile: the pipe can still take messages (a holder keeps holding it).
+    mutating func markBusy(_ entry: PipeEntry, drainsSeen: Int) -> Bool {
+        if entry.removed { return false }
         if entry.drains != drainsSeen { return true }
         entry.busy = true
         entry.held = false
-        pipes[id] = entry
         return false
     }
 
-    /// Lets go of a closing pipe without offering it again.
-    mutating func abandon(_ id: UInt32) {
-        pipes[id]?.held = false
+    /// A pipe to carry on with the shared queue, held, when messages are waiting there.
+    mutating func carrierForShared() -> PipeEntry? {
+        shared.isEmpty ? nil : takeIdlePipe()
     }
 
-    /// Takes the next queued to-one message, moving the oldest waiting sender's message into the queue.
-    /// Returns the message and the continuation of the sender whose message was admitted.
-    mutating func popShared() -> (Message, CheckedContinuation<Bool, any Error>?)? {
-        guard let message = shared.popFirst() else { return nil }
-        while let id = sharedWaiters.popFirst() {
-            guard let pending = pendingSends.removeValue(forKey: id) else { continue }
-            shared.append(pending.message)
-            return (message, pending.continuation)
+    /// Moves up to `limit` queued to-one messages into `batch`, admitting the oldest waiting senders'
+    /// messages into the queue as room frees up; their continuations go to `admitted`.
+    mutating func popShared(upTo limit: Int, into batch: inout [Message],
+                            admitted: inout [CheckedContinuation<Bool, any Error>]) {
+        while batch.count < limit, let message = shared.popFirst() {
+            batch.append(message)
+            while let id = sharedWaiters.popFirst() {
+                guard let pending = pendingSends.removeValue(forKey: id) else { continue }
+                shared.append(pending.message)
+                admitted.append(pending.continuation)
+                break
+            }
         }
-        return (message, nil)
     }
 
     /// Hands a received message to a waiting receiver, or queues it. Returns the receiver to resume and
