@@ -4,16 +4,17 @@ public struct MessageFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
 
     /// Creates flags from bits; the send-type bits (0x03) are masked off.
+    @inlinable
     public init(rawValue: UInt8) {
         self.rawValue = rawValue & 0xFC
     }
 
     /// Socket-internal message; receivers drop it silently.
-    public static let `internal` = MessageFlags(rawValue: 0x04)
+    @inlinable public static var `internal`: MessageFlags { MessageFlags(rawValue: 0x04) }
     /// Declared by the Go library as "do not record the source"; carried but not acted on.
-    public static let noSource = MessageFlags(rawValue: 0x08)
+    @inlinable public static var noSource: MessageFlags { MessageFlags(rawValue: 0x08) }
     /// Synthesised from a raw (non-multisocket) pipe; never forwarded to framed peers.
-    public static let raw = MessageFlags(rawValue: 0x10)
+    @inlinable public static var raw: MessageFlags { MessageFlags(rawValue: 0x10) }
     /// Free for protocols (for example keep-alives); passed through untouched.
-    public static let control = MessageFlags(rawValue: 0x20)
+    @inlinable public static var control: MessageFlags { MessageFlags(rawValue: 0x20) }
 }

@@ -4,6 +4,9 @@ package protocol PipeDelegate: AnyObject, Sendable {
     /// A message arrived on pipe `pipeID`. Returns `false` when the receiver is full: the pipe then stops
     /// delivering until ``Pipe/resumeReceiving()`` is called.
     func pipe(_ pipeID: UInt32, received message: Message) -> Bool
+    /// Messages arrived on pipe `pipeID`, oldest first; the delegate takes them all and leaves `messages`
+    /// empty. Returns `false` when the receiver is full, as for one message.
+    func pipe(_ pipeID: UInt32, received messages: inout Ring<Message>) -> Bool
     /// The pipe's outbound queue emptied after a send reported it busy or full.
     func pipeDrained(_ pipeID: UInt32)
     /// A frame was rejected; for reasons that close the pipe, the close follows.

@@ -60,3 +60,30 @@ public struct Ring<Element>: Sendable where Element: Sendable {
         head = 0
     }
 }
+
+extension Ring: Sequence {
+    /// Iterates a ring front to back.
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let ring: Ring
+        @usableFromInline var offset = 0
+
+        @inlinable init(ring: Ring) {
+            self.ring = ring
+        }
+
+        /// The next element, front to back, or `nil` past the back.
+        @inlinable public mutating func next() -> Element? {
+            guard offset < ring.count else { return nil }
+            defer { offset &+= 1 }
+            return ring.storage[(ring.head &+ offset) & (ring.storage.count &- 1)]
+        }
+    }
+
+    /// An iterator over the elements, front to back.
+    @inlinable public func makeIterator() -> Iterator {
+        Iterator(ring: self)
+    }
+
+    /// The number of elements.
+    @inlinable public var underestimatedCount: Int { count }
+}

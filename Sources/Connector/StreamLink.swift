@@ -89,6 +89,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     private var readStart = 0
     private var readEnd = 0
     private var receivingPaused = false
+    /// Messages decoded and not yet handed to the delegate.
+    private var arrived = Ring<Message>()
     /// A drain happened before `start` gave the link its delegate.
     private var drainedBeforeStart = false
     private var registered = false
@@ -97,6 +99,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     // Generic types cannot have stored statics, hence computed constants.
     private static var initialReadSize: Int { 64 * 1024 }
     private static var readsPerTurn: Int { 16 }
+    /// Decoded messages handed to the delegate at once (one lock on the receiving socket per batch).
+    private static var deliveryBatch: Int { 64 }
     /// Write buffers up to this size are kept for reuse rather than freed after each batch (two per link).
     private static var retainedBufferSize: Int { 8 << 20 }
     /// A send this soon after the previous direct write leaves the writing to the reactor, so that a
@@ -406,6 +410,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                     arrivingOn: pipeID
                 )
             } catch {
+                // What arrived before the bad frame is still delivered.
+                _ = deliverArrived()
                 delegate?.pipe(pipeID, rejected: error)
                 finish(error)
                 return false
@@ -413,10 +419,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             switch result {
             case .message(let message, let consumed):
                 readStart += consumed
-                if delegate?.pipe(pipeID, received: message) == false {
-                    receivingPaused = true
-                    return false
-                }
+                arrived.append(message)
+                if arrived.count >= Self.deliveryBatch, !deliverArrived() { return false }
             case .expired(let consumed):
                 readStart += consumed
                 delegate?.pipe(pipeID, rejected: .ttlExpired)
@@ -429,13 +433,14 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                         compact()
                     }
                 }
-                return !finished
+                return deliverArrived() && !finished
             case .consumed(let consumed, let reply):
                 readStart += consumed
                 if reply != nil { write(reply, sealing: false) }
                 if finished { return false }
             case .peerClosed(let consumed, let reply):
                 readStart += consumed
+                _ = deliverArrived()
                 write(reply, sealing: true)
                 if isRaw { _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream)) }
                 finish()
@@ -444,7 +449,16 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
         readStart = 0
         readEnd = 0
-        return !finished
+        return deliverArrived() && !finished
+    }
+
+    /// Hands the messages decoded so far to the delegate, which takes them all. Returns `false` when it
+    /// paused the link.
+    private func deliverArrived() -> Bool {
+        guard !arrived.isEmpty, let delegate else { return true }
+        if delegate.pipe(pipeID, received: &arrived) { return true }
+        receivingPaused = true
+        return false
     }
 
     /// Delivers everything buffered as one raw message. Returns `false` when delivery paused.

@@ -72,6 +72,22 @@ extension Socket: ConnectorHandler {
         return keepGoing
     }
 
+    package func pipe(_ pipeID: UInt32, received messages: inout Ring<Message>) -> Bool {
+        if receiveStrategy == .none || messages.contains(where: { $0.flags.contains(.internal) }) {
+            var keepGoing = true
+            while let message = messages.popFirst() {
+                if !pipe(pipeID, received: message) { keepGoing = false }
+            }
+            return keepGoing
+        }
+        var handed: [(UnsafeContinuation<Message, any Error>, Message)] = []
+        let keepGoing = state.withLock { state in
+            state.deliver(&messages, from: pipeID, capacity: options.receiveQueueSize, handed: &handed)
+        }
+        for (receiver, message) in handed { receiver.resume(returning: message) }
+        return keepGoing
+    }
+
     /// Checks a peer's hello against this socket's identity; other internal messages are dropped.
     private func receivedInternal(_ message: Message, from pipeID: UInt32) {
         guard let identity = options.identity, let verdict = identity.check(message) else {

@@ -82,10 +82,10 @@ extension Socket {
     func serve(_ entry: SocketState.PipeEntry) {
         var carrier: SocketState.PipeEntry? = entry
         var batch: [Message] = []
-        var admitted: [CheckedContinuation<Bool, any Error>] = []
+        var admitted: [UnsafeContinuation<Bool, any Error>] = []
         while let current = carrier {
             var drains = 0
-            var lingerWaiter: CheckedContinuation<Void, Never>?
+            var lingerWaiter: UnsafeContinuation<Void, Never>?
             state.withLock { state in
                 drains = current.drains
                 state.popShared(upTo: Self.serveBatch, into: &batch, admitted: &admitted)
@@ -216,7 +216,7 @@ extension Socket {
     private func waitForRoom(_ message: Message, pipeID: UInt32?, drains: Int) async throws -> Bool {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Bool, any Error>) in
                 var carrier: SocketState.PipeEntry?
                 let outcome = state.withLock { state -> Result<Bool, any Error>? in
                     guard state.lifecycle == .open else { return .failure(MultiSocketError(.closed, "socket closed")) }

@@ -153,7 +153,7 @@ public final class Socket: Sendable {
         if let message = try takeReceived() { return message }
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Message, any Error>) in
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
                 var resume: [Pipe] = []
                 let outcome = state.withLock { state -> Result<Message, any Error>? in
                     if let message = state.received.popFirst() {
@@ -215,7 +215,7 @@ public final class Socket: Sendable {
     public func close() async {
         let (first, receivers, senders) = state.withLock { state in
             guard state.lifecycle == .open else {
-                return (false, [CheckedContinuation<Message, any Error>](), [SocketState.PendingSend]())
+                return (false, [UnsafeContinuation<Message, any Error>](), [SocketState.PendingSend]())
             }
             state.lifecycle = .closing
             let receivers = Array(state.receivers.values)
@@ -227,7 +227,7 @@ public final class Socket: Sendable {
             return (true, receivers, senders)
         }
         guard first else {
-            await withCheckedContinuation { continuation in
+            await withUnsafeContinuation { continuation in
                 let done = state.withLock { state -> Bool in
                     if state.lifecycle == .closed { return true }
                     state.closeWaiters.append(continuation)
@@ -257,7 +257,7 @@ public final class Socket: Sendable {
 
     /// Waits until every queued message reached a transport, or the linger time passed.
     private func linger() async {
-        await withCheckedContinuation { continuation in
+        await withUnsafeContinuation { continuation in
             let drained = state.withLock { state -> Bool in
                 if Self.isDrained(state) { return true }
                 state.lingerWaiter = continuation
@@ -279,7 +279,7 @@ public final class Socket: Sendable {
 
     /// Resumes the close that waits for queues to drain, once they have.
     func checkLinger() {
-        state.withLock { state -> CheckedContinuation<Void, Never>? in
+        state.withLock { state -> UnsafeContinuation<Void, Never>? in
             guard state.lingerWaiter != nil, Self.isDrained(state) else { return nil }
             return state.lingerWaiter.take()
         }?.resume()

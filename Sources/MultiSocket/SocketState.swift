@@ -38,13 +38,13 @@ struct SocketState {
         var message: Message
         var pipeID: UInt32?
         /// Resumed with `true` once the message is queued or sent.
-        var continuation: CheckedContinuation<Bool, any Error>
+        var continuation: UnsafeContinuation<Bool, any Error>
     }
 
     var lifecycle = Lifecycle.open
     var received = Ring<Message>()
     var receiverOrder = Ring<UInt64>()
-    var receivers: [UInt64: CheckedContinuation<Message, any Error>] = [:]
+    var receivers: [UInt64: UnsafeContinuation<Message, any Error>] = [:]
     var pausedPipes: [UInt32: Pipe] = [:]
     /// To-one messages waiting for an idle pipe.
     var shared = Ring<Message>()
@@ -58,8 +58,8 @@ struct SocketState {
     var idle = Ring<PipeEntry>()
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
-    var lingerWaiter: CheckedContinuation<Void, Never>?
-    var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    var lingerWaiter: UnsafeContinuation<Void, Never>?
+    var closeWaiters: [UnsafeContinuation<Void, Never>] = []
 
     mutating func makeID() -> UInt64 {
         nextID += 1
@@ -137,7 +137,7 @@ struct SocketState {
     /// Moves up to `limit` queued to-one messages into `batch`, admitting the oldest waiting senders'
     /// messages into the queue as room frees up; their continuations go to `admitted`.
     mutating func popShared(upTo limit: Int, into batch: inout [Message],
-                            admitted: inout [CheckedContinuation<Bool, any Error>]) {
+                            admitted: inout [UnsafeContinuation<Bool, any Error>]) {
         while batch.count < limit, let message = shared.popFirst() {
             batch.append(message)
             while let id = sharedWaiters.popFirst() {
@@ -152,7 +152,7 @@ struct SocketState {
     /// Hands a received message to a waiting receiver, or queues it. Returns the receiver to resume and
     /// whether the pipe may keep delivering.
     mutating func deliver(_ message: Message, from pipeID: UInt32, capacity: Int)
-        -> (CheckedContinuation<Message, any Error>?, Bool)
+        -> (UnsafeContinuation<Message, any Error>?, Bool)
     {
         while let id = receiverOrder.popFirst() {
             if let receiver = receivers.removeValue(forKey: id) { return (receiver, true) }
@@ -163,6 +163,38 @@ struct SocketState {
             return (nil, false)
         }
         return (nil, true)
+    }
+
+    /// Hands received messages to waiting receivers (collected in `handed`, to resume) and queues the rest,
+    /// all of them: a batch may take the queue past its capacity, by at most one batch per pipe. Returns
+    /// whether the pipe may keep delivering.
+    mutating func deliver(_ messages: inout Ring<Message>, from pipeID: UInt32, capacity: Int,
+                          handed: inout [(UnsafeContinuation<Message, any Error>, Message)]) -> Bool {
+        statistics.messagesReceived += messages.count
+        while !receivers.isEmpty, let id = receiverOrder.popFirst() {
+            guard let receiver = receivers.removeValue(forKey: id) else { continue }
+            guard let message = messages.popFirst() else {
+                receiverOrder.prepend(id)
+                receivers[id] = receiver
+                break
+            }
+            statistics.bytesReceived += message.content.count
+            handed.append((receiver, message))
+        }
+        if received.isEmpty {
+            swap(&received, &messages)
+            for message in received { statistics.bytesReceived += message.content.count }
+        } else {
+            while let message = messages.popFirst() {
+                statistics.bytesReceived += message.content.count
+                received.append(message)
+            }
+        }
+        if received.count >= capacity, let entry = pipes[pipeID] {
+            pausedPipes[pipeID] = entry.pipe
+            return false
+        }
+        return true
     }
 
     /// Pipes to resume once the receive queue has room again.
