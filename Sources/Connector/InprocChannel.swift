@@ -1,18 +1,26 @@
 /// An in-process connection: two ends passing `Message` values, no encoding.
 ///
-/// Direction `s` carries messages from end `s` to end `1 − s`. A message is handed straight to the
-/// receiving socket when it has room; otherwise it waits in the direction's bounded queue until the
-/// receiver resumes the pipe. The receive rule (new source id, hops, ttl) is applied on hand-over,
-/// exactly as the frame codec applies it.
+/// Direction `s` carries messages from end `s` to end `1 − s`. A sent message joins the direction's
+/// bounded queue, and whoever hands over takes the whole queue at once and gives it to the receiving socket
+/// in one batch. A sender on the reactor thread leaves the hand-over to a job that runs when its own job
+/// ends, so everything it sends meanwhile goes over in one batch; a sender on another thread hands over
+/// itself when nobody else is. The receive rule (new source id, hops, ttl) is applied on hand-over, exactly
+/// as the frame codec applies it.
 final class InprocChannel: Sendable {
     private struct Direction {
         var queue = Ring<Message>()
+        /// Empty storage that replaces the queue when a deliverer takes it, so neither is regrown per batch.
+        var spare = Ring<Message>()
         var capacity: Int
         /// The receiving end's largest accepted content.
         var maxReceiveSize: Int?
         /// Receiver pauses minus resumes: paused while positive.
         var pauses = 0
+        /// A thread is handing a batch over; nobody else may start.
         var delivering = false
+        /// A hand-over job is posted to the reactor and has not run yet.
+        var scheduled = false
+        /// The sender wants to hear when the queue empties.
         var notifySender = false
     }
 
@@ -30,44 +38,55 @@ final class InprocChannel: Sendable {
         var maxReceiveSize: Int?
     }
 
+    /// What a sender does after queuing its message.
+    private enum Follow {
+        case nothing
+        case handOver
+        case schedule
+    }
+
     private struct State {
         var closed = false
         var directions: [Direction]
         var ends = [End(), End()]
 
-        /// Claims the hand-over from `side` when the receiving end can take a message now.
-        mutating func takeDelivery(from side: Int) -> Receiver? {
-            guard !closed, !directions[side].delivering, directions[side].pauses <= 0 else { return nil }
+        /// Claims the hand-over from `side` and takes everything queued into `batch`, when the receiving
+        /// end can take messages now.
+        mutating func takeBatch(from side: Int, into batch: inout Ring<Message>) -> Receiver? {
+            guard !closed, !directions[side].delivering, directions[side].pauses <= 0,
+                  !directions[side].queue.isEmpty else { return nil }
             let end = ends[1 - side]
             guard end.started, let delegate = end.delegate else { return nil }
             directions[side].delivering = true
+            swap(&batch, &directions[side].spare)
+            swap(&batch, &directions[side].queue)
             return Receiver(delegate: delegate, pipeID: end.pipeID, maxReceiveSize: directions[side].maxReceiveSize)
         }
 
-        /// Takes the next queued message from `side` when the receiving end can take it now.
-        mutating func nextDelivery(from side: Int) -> (Message, Receiver)? {
-            guard !directions[side].queue.isEmpty, let receiver = takeDelivery(from: side) else { return nil }
-            return (directions[side].queue.popFirst()!, receiver)
+        /// Whether a hand-over from `side` could start now.
+        func canHandOver(from side: Int) -> Bool {
+            !closed && !directions[side].delivering && directions[side].pauses <= 0 && ends[1 - side].started
         }
 
         /// Ends a pump: reports whether `side` is idle and, when its queue emptied with a sender waiting
-        /// for room, who to tell. A sender (`forSender`) that leaves work behind asks to be told.
-        mutating func finishPumping(from side: Int, forSender: Bool, drained: inout (any PipeDelegate, UInt32)?) -> Bool {
+        /// to hear, who to tell.
+        mutating func finishPumping(from side: Int, drained: inout (any PipeDelegate, UInt32)?) -> Bool {
             let idle = directions[side].queue.isEmpty && !directions[side].delivering
             if directions[side].queue.isEmpty, directions[side].notifySender, let sender = ends[side].delegate {
                 directions[side].notifySender = false
                 drained = (sender, ends[side].pipeID)
             }
-            if !idle && forSender { directions[side].notifySender = true }
             return idle
         }
     }
 
     private let state: Locked<State>
+    private let reactor: Reactor
 
     /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
     /// send queue size towards the other, and accepts content up to its own maximum receive size.
-    init(options: (PipeOptions, PipeOptions)) {
+    init(options: (PipeOptions, PipeOptions), reactor: Reactor = .shared) {
+        self.reactor = reactor
         state = Locked(State(directions: [
             Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
             Direction(capacity: max(1, options.1.sendQueueSize), maxReceiveSize: options.0.maxReceiveSize),
@@ -84,35 +103,39 @@ final class InprocChannel: Sendable {
             onClose()
             return
         }
-        _ = pump(from: 1 - side, first: nil, forSender: false)
+        pump(from: 1 - side)
         // A drain this end's sender was owed before it started is reported now.
-        _ = pump(from: side, first: nil, forSender: false)
+        pump(from: side)
     }
 
     func send(from side: Int, _ message: Message) -> PipeSendResult {
-        enum Start {
-            case closed, full, queued
-            case deliver(Receiver)
-        }
-        let start = state.withLock { state -> Start in
-            if state.closed { return .closed }
-            if state.directions[side].queue.count >= state.directions[side].capacity {
+        let onReactor = reactor.isCurrent
+        let (result, follow) = state.withLock { state -> (PipeSendResult, Follow) in
+            if state.closed { return (.closed, .nothing) }
+            let count = state.directions[side].queue.count
+            if count >= state.directions[side].capacity {
                 state.directions[side].notifySender = true
-                return .full
-            }
-            // Nothing ahead of it and nobody handing over: deliver straight from this thread.
-            if state.directions[side].queue.isEmpty, let receiver = state.takeDelivery(from: side) {
-                return .deliver(receiver)
+                return (.full, .nothing)
             }
             state.directions[side].queue.append(message)
-            return .queued
+            let room = count + 1 < state.directions[side].capacity
+            if !room { state.directions[side].notifySender = true }
+            guard state.canHandOver(from: side) else { return (.accepted(idle: room), .nothing) }
+            if !onReactor { return (.accepted(idle: room), .handOver) }
+            if state.directions[side].scheduled { return (.accepted(idle: room), .nothing) }
+            state.directions[side].scheduled = true
+            return (.accepted(idle: room), .schedule)
         }
-        switch start {
-        case .closed: return .closed
-        case .full: return .full
-        case .queued: return .accepted(idle: pump(from: side, first: nil))
-        case .deliver(let receiver): return .accepted(idle: pump(from: side, first: (message, receiver)))
+        switch follow {
+        case .nothing: break
+        case .handOver: pump(from: side)
+        case .schedule:
+            reactor.execute { [self] in
+                state.withLock { $0.directions[side].scheduled = false }
+                pump(from: side)
+            }
         }
+        return result
     }
 
     /// Whether messages from `side` are queued or being handed over; if so, `side` hears when they are not.
@@ -128,49 +151,55 @@ final class InprocChannel: Sendable {
 
     func resume(receivingSide side: Int) {
         state.withLock { $0.directions[1 - side].pauses -= 1 }
-        _ = pump(from: 1 - side, first: nil, forSender: false)
+        pump(from: 1 - side)
     }
 
-    /// Hands queued messages to the receiving end until the queue is empty, the receiver pauses, or
-    /// another thread is already handing over (it will carry on with what this one queued). `first`, when
-    /// given, was taken for delivery by the caller (`delivering` is set). One lock per message: the end of
-    /// one hand-over and the start of the next are decided together. Returns whether the direction is idle
-    /// (nothing queued or being handed over) at the end.
-    private func pump(from side: Int, first: (Message, Receiver)?, forSender: Bool = true) -> Bool {
+    /// Hands queued messages from `side` to the receiving end, a whole queue per batch, until the queue is
+    /// empty, the receiver pauses, or another thread is already handing over (it carries on with what
+    /// this one queued). Tells the sending end when its queue emptied, if it asked.
+    private func pump(from side: Int) {
         var drained: (any PipeDelegate, UInt32)?
-        var next = first
-        var idle = false
-        if next == nil {
-            next = state.withLock { state in
-                if let next = state.nextDelivery(from: side) { return next }
-                idle = state.finishPumping(from: side, forSender: forSender, drained: &drained)
+        var batch = Ring<Message>()
+        while true {
+            let receiver = state.withLock { state -> Receiver? in
+                if let receiver = state.takeBatch(from: side, into: &batch) { return receiver }
+                _ = state.finishPumping(from: side, drained: &drained)
                 return nil
             }
-        }
-        while let (message, receiver) = next {
-            var keepGoing = true
-            var rejection: FrameError?
-            do {
-                let arrived = try message.arriving(on: receiver.pipeID, maxContentLength: receiver.maxReceiveSize)
-                keepGoing = receiver.delegate.pipe(receiver.pipeID, received: arrived)
-            } catch {
-                rejection = error
-                receiver.delegate.pipe(receiver.pipeID, rejected: error)
+            guard let receiver else { break }
+            // The receive rule, applied in place: each message leaves the front and arrives at the back.
+            var expired = 0
+            var fatal: FrameError?
+            let count = batch.count
+            for index in 0..<count {
+                guard let message = batch.popFirst() else { break }
+                do {
+                    batch.append(try message.arriving(on: receiver.pipeID, maxContentLength: receiver.maxReceiveSize))
+                } catch {
+                    guard error.closesPipe else {
+                        expired += 1
+                        continue
+                    }
+                    // The pipe closes: what arrived before goes over; the rest is dropped with it.
+                    fatal = error
+                    for _ in (index + 1)..<count { _ = batch.popFirst() }
+                    break
+                }
             }
-            if let rejection, rejection.closesPipe {
+            let keepGoing = batch.isEmpty || receiver.delegate.pipe(receiver.pipeID, received: &batch)
+            for _ in 0..<expired { receiver.delegate.pipe(receiver.pipeID, rejected: .ttlExpired) }
+            if let fatal {
+                receiver.delegate.pipe(receiver.pipeID, rejected: fatal)
                 close()
-                return false
+                return
             }
-            next = state.withLock { state in
+            state.withLock { state in
                 state.directions[side].delivering = false
                 if !keepGoing { state.directions[side].pauses += 1 }
-                if let next = state.nextDelivery(from: side) { return next }
-                idle = state.finishPumping(from: side, forSender: forSender, drained: &drained)
-                return nil
+                swap(&batch, &state.directions[side].spare)
             }
         }
         if let (delegate, pipeID) = drained { delegate.pipeDrained(pipeID) }
-        return idle
     }
 
     func close() {

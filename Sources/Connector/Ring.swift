@@ -53,7 +53,7 @@ public struct Ring<Element>: Sendable where Element: Sendable {
         return all
     }
 
-    @usableFromInline mutating func grow() {
+    @inlinable mutating func grow() {
         var bigger = [Element?](repeating: nil, count: Swift.max(8, storage.count * 2))
         for index in 0..<count { bigger[index] = storage[(head + index) & (storage.count - 1)] }
         storage = bigger
