@@ -49,6 +49,7 @@ package final class Reactor: @unchecked Sendable {
 
     /// Creates a reactor and starts its thread.
     package init(name: String) {
+        _ = AllocatorTuning.applied
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd descriptor")

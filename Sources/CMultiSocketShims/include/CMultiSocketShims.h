@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <malloc.h>
 
 /// The errno of the calling thread (Swift cannot read the macro directly in every toolchain).
 static inline int cms_errno(void) { return errno; }
@@ -22,5 +23,10 @@ static inline uint32_t cms_epollet(void) { return EPOLLET; }
 static inline uint32_t cms_epollerr(void) { return EPOLLERR; }
 static inline uint32_t cms_epollhup(void) { return EPOLLHUP; }
 static inline uint32_t cms_epollrdhup(void) { return EPOLLRDHUP; }
+
+/// Sets glibc's mmap and trim thresholds (mallopt(3)); returns 1 when both were accepted.
+static inline int cms_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+}
 
 #endif
