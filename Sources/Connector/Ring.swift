@@ -22,14 +22,14 @@ public struct Ring<Element>: Sendable where Element: Sendable {
     @inlinable public var first: Element? { count == 0 ? nil : storage[head] }
 
     /// Appends at the back.
-    @inlinable public mutating func append(_ element: Element) {
+    @inlinable public mutating func append(_ element: consuming Element) {
         if count == storage.count { grow() }
         storage[(head &+ count) & (storage.count &- 1)] = element
         held &+= 1
     }
 
     /// Puts an element back at the front, ahead of everything else.
-    @inlinable public mutating func prepend(_ element: Element) {
+    @inlinable public mutating func prepend(_ element: consuming Element) {
         if count == storage.count { grow() }
         head = (head &- 1) & (storage.count &- 1)
         storage[head] = element

@@ -4,7 +4,16 @@ extension Socket {
     /// Shared to-one messages a dispatcher moves to its pipe per lock.
     private static var serveBatch: Int { 32 }
 
+    /// Sends a to-one message, suspending only while the shared queue is full.
+    @inline(__always)
     func sendToOne(_ message: Message) async throws {
+        if try sendToOneNow(message) { return }
+        _ = try await waitForRoom(message, pipeID: nil, drains: 0)
+    }
+
+    /// The part of a to-one send that never suspends (no async frame for the common case). Returns `false`
+    /// when the sender must wait for room in the shared queue.
+    private func sendToOneNow(_ message: Message) throws -> Bool {
         enum Step {
             case direct(SocketState.PipeEntry, drains: Int)
             case serve(SocketState.PipeEntry)
@@ -30,16 +39,16 @@ extension Socket {
         switch step {
         case .direct(let entry, let drains):
             let result = entry.pipe.link.send(message)
-            if case .accepted(idle: true) = result { return }
+            if case .accepted(idle: true) = result { return true }
             try settle(message, sentTo: entry, drains: drains, result)
         case .serve(let entry): serve(entry)
-        case .queued: return
-        case .wait:
-            _ = try await waitForRoom(message, pipeID: nil, drains: 0)
+        case .queued: break
+        case .wait: return false
         case .dropped:
             drop(.queueFull)
             throw MultiSocketError(.messageDropped, "send queue full")
         }
+        return true
     }
 
     /// Settles a direct to-one write that did not leave its pipe with room: the pipe turns busy, and a
@@ -142,21 +151,28 @@ extension Socket {
     }
 
     /// Sends a to-destination message through the pipe its destination names, waiting while it is full.
+    @inline(__always)
     func sendAlong(_ message: Message) async throws {
         guard let first = message.destination.first else { return }
-        var counted = false
+        var (pipe, drains) = try pipe(named: first, for: message, counting: true)
+        var counted = true
         while true {
-            let (pipe, drains) = try state.withLock { state throws(MultiSocketError) -> (Pipe, Int) in
-                guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
-                guard let entry = state.pipes[first] else {
-                    throw MultiSocketError(.brokenPath, "no pipe \(first) for path \(message.destination)")
-                }
-                // Counted now and uncounted if the pipe does not take it: one lock for the common case.
-                if !counted { state.countSent(message) }
-                return (entry.pipe, entry.drains)
+            if try attempt(message, through: pipe, counted: &counted) { return }
+            if try await waitForRoom(message, pipeID: pipe.id, drains: drains) { return }
+            (pipe, drains) = try self.pipe(named: first, for: message, counting: false)
+        }
+    }
+
+    /// The pipe a path's first id names and its drain count; with `counting`, the message is counted as
+    /// sent already (one lock for the common case; ``attempt(_:through:counted:)`` uncounts it if need be).
+    private func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (Pipe, Int) {
+        try state.withLock { state throws(MultiSocketError) -> (Pipe, Int) in
+            guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
+            guard let entry = state.pipes[id] else {
+                throw MultiSocketError(.brokenPath, "no pipe \(id) for path \(message.destination)")
             }
-            counted = true
-            if try await send(message, through: pipe, drains: drains, counted: &counted) { return }
+            if counting { state.countSent(message) }
+            return (entry.pipe, entry.drains)
         }
     }
 
@@ -181,13 +197,22 @@ extension Socket {
         }
     }
 
-    /// One attempt through one pipe. Returns `true` when sent, `false` to try again (the pipe drained
-    /// meanwhile). `counted` says whether the message is already in the sent statistics; it is kept true
-    /// only while it is sent.
+    /// Sends through one pipe, waiting while it is full. Returns `true` when sent, `false` to try again (the
+    /// pipe drained meanwhile). `counted` says whether the message is already in the sent statistics.
     private func send(_ message: Message, through pipe: Pipe, drains: Int, counted: inout Bool) async throws -> Bool {
+        if try attempt(message, through: pipe, counted: &counted) { return true }
+        return try await waitForRoom(message, pipeID: pipe.id, drains: drains)
+    }
+
+    /// One attempt through one pipe, without suspending. Returns `true` when the pipe took the message,
+    /// `false` when it is full. `counted` says whether the message is already in the sent statistics; it
+    /// stays true only if the pipe took it.
+    /// - Throws: `brokenPath` (the pipe closed), `messageDropped` (full, best effort), or the encoding error.
+    private func attempt(_ message: Message, through pipe: Pipe, counted: inout Bool) throws -> Bool {
         let result = pipe.link.send(message)
         if case .accepted = result {
             if !counted { state.withLock { $0.countSent(message) } }
+            counted = true
             return true
         }
         if counted {
@@ -202,7 +227,7 @@ extension Socket {
                 drop(.queueFull)
                 throw MultiSocketError(.messageDropped, "queue of pipe \(pipe.id) full")
             }
-            return try await waitForRoom(message, pipeID: pipe.id, drains: drains)
+            return false
         case .closed:
             throw MultiSocketError(.brokenPath, "pipe \(pipe.id) closed")
         case .unencodable(let error):
