@@ -90,7 +90,7 @@ extension Socket {
     /// for room in the shared queue are admitted as their turn comes.
     func serve(_ entry: SocketState.PipeEntry) {
         var carrier: SocketState.PipeEntry? = entry
-        var batch: [Message] = []
+        var batch = Ring<Message>()
         var admitted: [UnsafeContinuation<Bool, any Error>] = []
         while let current = carrier {
             var drains = 0
@@ -110,23 +110,22 @@ extension Socket {
                 return
             }
             // Write the batch until the pipe has no more room; what it did not take goes back.
-            var taken = 0
             var sent = 0
             var bytes = 0
             var unencodable = 0
+            var unsent: Message?
             var last = PipeSendResult.accepted(idle: true)
-            writing: while taken < batch.count {
-                last = current.pipe.link.send(batch[taken])
+            writing: while let message = batch.popFirst() {
+                last = current.pipe.link.send(message)
                 switch last {
                 case .accepted(let room):
                     sent += 1
-                    bytes += batch[taken].content.count
-                    taken += 1
+                    bytes += message.content.count
                     if !room { break writing }
                 case .unencodable:
                     unencodable += 1
-                    taken += 1
                 case .full, .closed:
+                    unsent = message
                     break writing
                 }
             }
@@ -134,7 +133,7 @@ extension Socket {
                 state.statistics.messagesSent += sent
                 state.statistics.bytesSent += bytes
                 if unencodable > 0 { state.statistics.drops[.unencodable, default: 0] += unencodable }
-                for message in batch[taken...].reversed() { state.shared.prepend(message) }
+                state.putBack(unsent, then: &batch)
                 switch last {
                 case .accepted(idle: true), .unencodable:
                     return current
@@ -146,7 +145,6 @@ extension Socket {
                     return state.carrierForShared()
                 }
             }
-            batch.removeAll(keepingCapacity: true)
         }
     }
 

@@ -134,9 +134,18 @@ struct SocketState {
         shared.isEmpty ? nil : takeIdlePipe()
     }
 
+    /// Puts messages a pipe did not take back at the front of the shared queue, in their order.
+    mutating func putBack(_ unsent: Message?, then rest: inout Ring<Message>) {
+        guard unsent != nil || !rest.isEmpty else { return }
+        var back: [Message] = []
+        if let unsent { back.append(unsent) }
+        while let message = rest.popFirst() { back.append(message) }
+        for message in back.reversed() { shared.prepend(message) }
+    }
+
     /// Moves up to `limit` queued to-one messages into `batch`, admitting the oldest waiting senders'
     /// messages into the queue as room frees up; their continuations go to `admitted`.
-    mutating func popShared(upTo limit: Int, into batch: inout [Message],
+    mutating func popShared(upTo limit: Int, into batch: inout Ring<Message>,
                             admitted: inout [UnsafeContinuation<Bool, any Error>]) {
         while batch.count < limit, let message = shared.popFirst() {
             batch.append(message)
