@@ -10,15 +10,12 @@ extension MessagePath {
             if position < lead, let first { return first }
             return UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4 * (position - lead), as: UInt32.self))
         }
-        if total <= Self.inlineCapacity {
-            var low: UInt64 = 0
-            var high: UInt64 = 0
-            for position in 0..<total {
-                let bits = UInt64(id(at: position)) << (UInt64(position & 1) << 5)
-                if position < 2 { low |= bits } else { high |= bits }
-            }
-            storage = .inline(low: low, high: high, count: UInt8(total))
-        } else {
+        switch total {
+        case 0:
+            storage = .empty
+        case 1:
+            storage = .one(id(at: 0))
+        default:
             storage = .spilled([UInt32](unsafeUninitializedCapacity: total) { ids, initialized in
                 for position in 0..<total { ids[position] = id(at: position) }
                 initialized = total
@@ -31,10 +28,10 @@ extension MessagePath {
     @inline(__always)
     package func appendBigEndian(to buffer: inout [UInt8]) {
         switch storage {
-        case .inline(let low, let high, let count):
-            for position in 0..<Int(count) {
-                Self.appendBigEndian(Self.slot(position, low: low, high: high), to: &buffer)
-            }
+        case .empty:
+            break
+        case .one(let id):
+            Self.appendBigEndian(id, to: &buffer)
         case .spilled(let ids):
             for id in ids { Self.appendBigEndian(id, to: &buffer) }
         }

@@ -4,27 +4,30 @@
 /// Each hop uses the first id to pick its outgoing pipe; the next node strips it on receipt.
 /// Ids are meaningful only inside the process that assigned them.
 ///
-/// A path of up to four ids is stored inline, in the value itself: making, copying, extending by
-/// ``prepend(_:)`` or ``append(_:)`` and shortening by ``removeFirst()`` allocate nothing and retain
-/// nothing. A longer path keeps its ids in an array. Which of the two a path uses never shows: equality,
-/// hashing, iteration and ``description`` depend only on the ids.
+/// An empty path and a path of one id are stored inline, in the value itself: making, copying, and
+/// going from none to one id by ``prepend(_:)`` or ``append(_:)`` (or back by ``removeFirst()``)
+/// allocate nothing and retain nothing. A longer path keeps its ids in an array. Which of the two a path
+/// uses never shows: equality, hashing, iteration and ``description`` depend only on the ids.
 public struct MessagePath: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral,
     CustomStringConvertible
 {
     /// The most ids a path holds without a heap allocation.
     ///
-    /// Four: two words of ids, a count byte and the enum's tag make 18 bytes (stride 24), so a `Message`
-    /// with its two paths is 64 bytes. Three ids with an optional array in place of the enum measured no
-    /// better (any `Message` over 32 bytes is copied through its value witness either way).
-    @usableFromInline package static let inlineCapacity = 4
+    /// One, so that a path is one word (8 bytes) and a `Message`, with its two paths, stays at 32 bytes.
+    /// Past 32 bytes Swift copies, destroys and tests an `Optional<Message>` through value-witness calls,
+    /// and a path of four inline ids (18 bytes, a 64-byte `Message`) measured slower end to end than the
+    /// allocation it saved. One id covers the common case: a message from a direct peer arrives with the
+    /// source `[pipe]`, and the reply to it leaves with that destination.
+    @usableFromInline package static let inlineCapacity = 1
 
-    /// Where the ids are. A path of at most ``inlineCapacity`` ids is `inline` unless made by
-    /// ``init(spilled:)``; every operation keeps that so (a longer path is always `spilled`).
+    /// Where the ids are. A path of at most ``inlineCapacity`` ids is `empty` or `one` unless made by
+    /// ``init(spilled:)``; every operation keeps that so (a longer path is always `spilled`). The enum
+    /// fits in one word: its tag goes in spare bits of the array reference.
     @usableFromInline enum Storage: Sendable {
-        /// Up to four ids in two words: id `i` in bits `32 · (i % 2)` of `low` (`i` < 2) or `high`
-        /// (`i` ≥ 2). Slots at and past `count` are zero, so two inline paths are equal exactly when
-        /// their words and counts are.
-        case inline(low: UInt64, high: UInt64, count: UInt8)
+        /// No ids.
+        case empty
+        /// One id.
+        case one(UInt32)
         /// Any number of ids, newest first.
         case spilled([UInt32])
     }
@@ -33,17 +36,16 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
 
     /// Creates an empty path.
     @inlinable public init() {
-        storage = .inline(low: 0, high: 0, count: 0)
+        storage = .empty
     }
 
-    /// Creates a path from ids, newest first. A path of up to four ids copies them inline; a longer one
+    /// Creates a path from ids, newest first. A path of at most one id is stored inline; a longer one
     /// shares `ids`' storage.
     @inlinable public init(_ ids: [UInt32] = []) {
-        if ids.count <= Self.inlineCapacity {
-            storage = .inline(low: 0, high: 0, count: 0)
-            for id in ids { append(id) }
-        } else {
-            storage = .spilled(ids)
+        switch ids.count {
+        case 0: storage = .empty
+        case 1: storage = .one(ids[0])
+        default: storage = .spilled(ids)
         }
     }
 
@@ -60,15 +62,16 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
 
     /// Whether the ids are stored inline (no heap allocation).
     package var isInline: Bool {
-        if case .inline = storage { return true }
-        return false
+        if case .spilled = storage { return false }
+        return true
     }
 
     /// The ids, newest (nearest) first, as a new array: this allocates for a non-empty path. Iterate or
     /// subscript the path itself where that will do.
     public var ids: [UInt32] {
         switch storage {
-        case .inline: Array(self)
+        case .empty: []
+        case .one(let id): [id]
         case .spilled(let ids): ids
         }
     }
@@ -79,7 +82,8 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
     /// One past the index of the last id: the number of ids.
     @inlinable public var endIndex: Int {
         switch storage {
-        case .inline(_, _, let count): Int(count)
+        case .empty: 0
+        case .one: 1
         case .spilled(let ids): ids.count
         }
     }
@@ -93,68 +97,63 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
     /// The id at `position`, which must be in `0..<count`.
     @inlinable public subscript(position: Int) -> UInt32 {
         switch storage {
-        case .inline(let low, let high, let count):
-            precondition(position >= 0 && position < Int(count), "MessagePath index out of range")
-            return Self.slot(position, low: low, high: high)
+        case .empty:
+            preconditionFailure("MessagePath index out of range")
+        case .one(let id):
+            precondition(position == 0, "MessagePath index out of range")
+            return id
         case .spilled(let ids):
             return ids[position]
         }
     }
 
     /// Puts `id` in front of the path, as the newest link: the receive rule prepends the arrival pipe.
-    /// A path that grows past four ids moves them to an array.
+    /// A path that grows past one id moves its ids to an array.
     @inlinable public mutating func prepend(_ id: UInt32) {
         switch storage {
-        case .inline(let low, let high, let count) where Int(count) < Self.inlineCapacity:
-            // Slot 3 is zero (count < 4), so shifting it out loses nothing.
-            storage = .inline(low: low << 32 | UInt64(id), high: high << 32 | low >> 32, count: count + 1)
-        case .inline(let low, let high, let count):
-            storage = .spilled(Self.spill(low: low, high: high, count: count, first: id))
+        case .empty:
+            storage = .one(id)
+        case .one(let only):
+            storage = .spilled(Self.spill(id, only))
         case .spilled(var ids):
-            storage = .inline(low: 0, high: 0, count: 0)  // drop the reference, so `ids` is unique
+            storage = .empty  // drop the reference, so `ids` is unique
             ids.insert(id, at: 0)
             storage = .spilled(ids)
         }
     }
 
-    /// Puts `id` at the end of the path, as the oldest link. A path that grows past four ids moves them to
-    /// an array.
+    /// Puts `id` at the end of the path, as the oldest link. A path that grows past one id moves its ids
+    /// to an array.
     @inlinable public mutating func append(_ id: UInt32) {
         switch storage {
-        case .inline(let low, let high, let count) where Int(count) < Self.inlineCapacity:
-            let shift = UInt64(count & 1) << 5
-            if count < 2 {
-                storage = .inline(low: low | UInt64(id) << shift, high: high, count: count + 1)
-            } else {
-                storage = .inline(low: low, high: high | UInt64(id) << shift, count: count + 1)
-            }
-        case .inline(let low, let high, let count):
-            var ids = Self.spill(low: low, high: high, count: count, first: nil)
-            ids.append(id)
-            storage = .spilled(ids)
+        case .empty:
+            storage = .one(id)
+        case .one(let only):
+            storage = .spilled(Self.spill(only, id))
         case .spilled(var ids):
-            storage = .inline(low: 0, high: 0, count: 0)  // drop the reference, so `ids` is unique
+            storage = .empty  // drop the reference, so `ids` is unique
             ids.append(id)
             storage = .spilled(ids)
         }
     }
 
     /// Removes and returns the first (newest) id, which must exist: a hop strips the first destination
-    /// id. A path that shrinks to four ids moves them back inline.
+    /// id. A path that shrinks to one id moves it back inline.
     @inlinable @discardableResult public mutating func removeFirst() -> UInt32 {
         switch storage {
-        case .inline(let low, let high, let count):
-            precondition(count > 0, "removeFirst() on an empty MessagePath")
-            storage = .inline(low: low >> 32 | high << 32, high: high >> 32, count: count - 1)
-            return UInt32(truncatingIfNeeded: low)
+        case .empty:
+            preconditionFailure("removeFirst() on an empty MessagePath")
+        case .one(let only):
+            storage = .empty
+            return only
         case .spilled(var ids):
             precondition(!ids.isEmpty, "removeFirst() on an empty MessagePath")
-            storage = .inline(low: 0, high: 0, count: 0)  // drop the reference, so `ids` is unique
+            storage = .empty  // drop the reference, so `ids` is unique
             let first = ids.removeFirst()
-            if ids.count <= Self.inlineCapacity {
-                for id in ids { append(id) }
-            } else {
-                storage = .spilled(ids)
+            switch ids.count {
+            case 0: break
+            case 1: storage = .one(ids[0])
+            default: storage = .spilled(ids)
             }
             return first
         }
@@ -168,12 +167,10 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
     /// Whether two paths hold the same ids in the same order, however each stores them.
     @inlinable public static func == (lhs: MessagePath, rhs: MessagePath) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case (.inline(let low, let high, let count), .inline(let otherLow, let otherHigh, let otherCount)):
-            return low == otherLow && high == otherHigh && count == otherCount
-        case (.spilled(let ids), .spilled(let otherIDs)):
-            return ids == otherIDs
-        default:
-            return lhs.count == rhs.count && lhs.elementsEqual(rhs)
+        case (.empty, .empty): return true
+        case (.one(let id), .one(let other)): return id == other
+        case (.spilled(let ids), .spilled(let otherIDs)): return ids == otherIDs
+        default: return lhs.count == rhs.count && lhs.elementsEqual(rhs)
         }
     }
 
@@ -183,17 +180,12 @@ public struct MessagePath: Sendable, Hashable, RandomAccessCollection, Expressib
         for id in self { hasher.combine(id) }
     }
 
-    /// Id `index` (0..<4) of an inline path.
-    @inlinable @inline(__always) static func slot(_ index: Int, low: UInt64, high: UInt64) -> UInt32 {
-        UInt32(truncatingIfNeeded: (index < 2 ? low : high) >> (UInt64(index & 1) << 5))
-    }
-
-    /// The ids of a full inline path as an array with room to grow, after `first` when given.
-    @usableFromInline static func spill(low: UInt64, high: UInt64, count: UInt8, first: UInt32?) -> [UInt32] {
+    /// The array of a path that grows to two ids, with room for a few more hops.
+    @usableFromInline static func spill(_ first: UInt32, _ second: UInt32) -> [UInt32] {
         var ids = [UInt32]()
-        ids.reserveCapacity(2 * Self.inlineCapacity)
-        if let first { ids.append(first) }
-        for index in 0..<Int(count) { ids.append(slot(index, low: low, high: high)) }
+        ids.reserveCapacity(4)
+        ids.append(first)
+        ids.append(second)
         return ids
     }
 }

@@ -220,9 +220,9 @@ struct CodecTests {
         #expect(message.frameSize == expected.count)
     }
 
-    /// Hop and distance counts on both sides of `MessagePath.inlineCapacity` (4): the decoded source gains
-    /// the arrival pipe (so 3 hops fill it and 4 spill), a to-dest destination loses an id (so 5 fit and 6
-    /// spill).
+    /// Hop and distance counts on both sides of `MessagePath.inlineCapacity` (1): the decoded source gains
+    /// the arrival pipe (so 0 hops fill it and 1 spills), a to-dest destination loses an id (so 2 fit and 3
+    /// spill); the ranges also cover a capacity of up to 4.
     @Test(arguments: 0...6, 0...7)
     func pathsRoundTripAcrossTheInlineBoundary(hops: Int, distance: Int) throws {
         let sourceIDs = (0..<hops).map { UInt32(0xF000_0000) + UInt32($0) }
