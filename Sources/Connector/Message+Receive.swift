@@ -11,9 +11,9 @@ extension Message {
         if sendType == .toDest && destination.isEmpty { throw .missingDestination }
         if ttl == 0 { throw .ttlExpired }
         var arrived = self
-        arrived.source.ids.insert(pipeID, at: 0)
+        arrived.source.prepend(pipeID)
         arrived.ttl = ttl - 1
-        if sendType == .toDest { arrived.destination.ids.removeFirst() }
+        if sendType == .toDest { arrived.destination.removeFirst() }
         return arrived
     }
 }

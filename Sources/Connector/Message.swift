@@ -38,8 +38,8 @@ public struct Message: Sendable, Hashable {
         sendType: SendType = .toOne,
         flags: MessageFlags = [],
         ttl: UInt8 = Message.defaultTTL,
-        source: MessagePath = [],
-        destination: MessagePath = [],
+        source: MessagePath = MessagePath(),
+        destination: MessagePath = MessagePath(),
         kind: Kind = .data
     ) {
         self.kind = kind

@@ -22,14 +22,20 @@ public struct MultiSocketCodec: FrameCodec {
         guard message.content.count <= Int(UInt32.max) else {
             throw MultiSocketError(.messageTooLarge, "content longer than 4 GiB")
         }
-        buffer.reserveCapacity(buffer.count + message.frameSize)
+        // Grow once, geometrically: reserving exactly what each frame needs would reallocate (and copy
+        // everything before it) on every frame appended to a buffer that is already full. Into that room the
+        // header and ids go a byte at a time: growing the buffer by their size with zeros and storing words,
+        // or appending them from a stack buffer, measured slower on Swift 6.3 (the generic
+        // `append(contentsOf:)` costs more than the 8 + 4·ids single-byte appends it would replace).
+        let needed = buffer.count + Self.headerSize + 4 * (hops + distance) + message.content.count
+        if needed > buffer.capacity { buffer.reserveCapacity(Swift.max(needed, 2 * buffer.capacity)) }
         buffer.append(message.flags.rawValue | message.sendType.rawValue)
         buffer.append(message.ttl)
         buffer.append(UInt8(hops))
         buffer.append(UInt8(distance))
         Self.appendBigEndian(UInt32(message.content.count), to: &buffer)
-        for id in message.source.ids { Self.appendBigEndian(id, to: &buffer) }
-        for id in message.destination.ids { Self.appendBigEndian(id, to: &buffer) }
+        message.source.appendBigEndian(to: &buffer)
+        message.destination.appendBigEndian(to: &buffer)
         buffer.append(contentsOf: message.content)
     }
 
@@ -47,37 +53,30 @@ public struct MultiSocketCodec: FrameCodec {
         if let limit = maxContentLength, length > limit { throw .tooLarge(length: length, limit: limit) }
         if hops == 255 { throw .hopsOverflow }
         if sendType == .toDest && distance == 0 { throw .missingDestination }
-        let frameSize = Self.headerSize + 4 * (hops + distance) + length
+        let contentStart = Self.headerSize + 4 * (hops + distance)
+        let frameSize = contentStart + length
         guard bytes.count >= frameSize else { return .needMore(frameSize: frameSize) }
         if ttl == 0 { return .expired(consumed: frameSize) }
 
-        var source = [UInt32]()
-        source.reserveCapacity(hops + 1)
-        source.append(pipeID)
-        var offset = Self.headerSize
-        for _ in 0..<hops {
-            source.append(Self.readBigEndian(bytes, at: offset))
-            offset += 4
-        }
-        var destination = [UInt32]()
-        if distance > 0 {
+        // The receive rule: the arrival pipe goes first in the source.
+        let base = bytes.baseAddress!
+        let source = MessagePath(first: pipeID, bigEndianIDs: base + Self.headerSize, count: hops)
+        var destinationStart = Self.headerSize + 4 * hops
+        var kept = distance
+        if sendType == .toDest {
             // The first destination id named the sender's outgoing pipe; it means nothing here.
-            let kept = sendType == .toDest ? distance - 1 : distance
-            if sendType == .toDest { offset += 4 }
-            destination.reserveCapacity(kept)
-            for _ in 0..<kept {
-                destination.append(Self.readBigEndian(bytes, at: offset))
-                offset += 4
-            }
+            destinationStart += 4
+            kept -= 1
         }
-        let content = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+        let destination = MessagePath(first: nil, bigEndianIDs: base + destinationStart, count: kept)
+        let content = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[contentStart..<frameSize]))
         let message = Message(
             content: content,
             sendType: sendType,
             flags: MessageFlags(rawValue: first),
             ttl: ttl - 1,
-            source: MessagePath(source),
-            destination: MessagePath(destination)
+            source: source,
+            destination: destination
         )
         return .message(message, consumed: frameSize)
     }
@@ -92,7 +91,6 @@ public struct MultiSocketCodec: FrameCodec {
 
     @inline(__always)
     private static func readBigEndian(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
-            | UInt32(bytes[offset + 3])
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }

@@ -203,6 +203,68 @@ struct CodecTests {
         #expect(two.destination == [9])
     }
 
+    @Test func encodesSpilledPathsByteExact() throws {
+        // Five ids each way: past the inline capacity, so both paths live in arrays.
+        let message = Message(
+            content: [0xEE],
+            sendType: .toDest,
+            ttl: 2,
+            source: [1, 2, 3, 4, 0xFFFF_FFFF],
+            destination: [0x0A0B_0C0D, 6, 7, 8, 9]
+        )
+        var expected: [UInt8] = [0x02, 2, 5, 5, 0, 0, 0, 1]
+        expected += [0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF]
+        expected += [0x0A, 0x0B, 0x0C, 0x0D, 0, 0, 0, 6, 0, 0, 0, 7, 0, 0, 0, 8, 0, 0, 0, 9]
+        expected += [0xEE]
+        #expect(try encode(message) == expected)
+        #expect(message.frameSize == expected.count)
+    }
+
+    /// Hop and distance counts on both sides of `MessagePath.inlineCapacity` (1): the decoded source gains
+    /// the arrival pipe (so 0 hops fill it and 1 spills), a to-dest destination loses an id (so 2 fit and 3
+    /// spill); the ranges also cover a capacity of up to 4.
+    @Test(arguments: 0...6, 0...7)
+    func pathsRoundTripAcrossTheInlineBoundary(hops: Int, distance: Int) throws {
+        let sourceIDs = (0..<hops).map { UInt32(0xF000_0000) + UInt32($0) }
+        let destinationIDs = (0..<distance).map { UInt32(0x100 * ($0 + 1)) }
+        let sendType: SendType = distance > 0 ? .toDest : .toOne
+        let sent = Message(
+            content: [UInt8](repeating: 0x5A, count: 64),
+            sendType: sendType,
+            ttl: 9,
+            source: MessagePath(sourceIDs),
+            destination: MessagePath(destinationIDs)
+        )
+        let frame = try encode(sent)
+        // However a path is stored, it encodes alike.
+        let spilledCopy = Message(
+            content: sent.content, sendType: sendType, ttl: 9,
+            source: MessagePath(spilled: sourceIDs), destination: MessagePath(spilled: destinationIDs)
+        )
+        #expect(try encode(spilledCopy) == frame)
+        #expect(frame.count == 8 + 4 * (hops + distance) + 64)
+
+        guard case .message(let got, let consumed) = try decode(frame, on: 77) else {
+            Issue.record("expected a message")
+            return
+        }
+        let keptDestination = sendType == .toDest ? Array(destinationIDs.dropFirst()) : destinationIDs
+        #expect(consumed == frame.count)
+        #expect(Array(got.source) == [77] + sourceIDs)
+        #expect(Array(got.destination) == keptDestination)
+        #expect(got.source.isInline == (hops + 1 <= MessagePath.inlineCapacity))
+        #expect(got.destination.isInline == (keptDestination.count <= MessagePath.inlineCapacity))
+        #expect(got.content == sent.content)
+
+        // The in-memory receive rule (inproc) agrees with the codec's.
+        let arrived = try sent.arriving(on: 77, maxContentLength: nil)
+        #expect(arrived == got)
+        #expect(arrived.source.isInline == got.source.isInline)
+        #expect(arrived.destination.isInline == got.destination.isInline)
+        // Re-encoding what arrived is what a device forwarding it would send.
+        #expect(try encode(got) == encode(arrived))
+    }
+
     @Test(arguments: 0..<20)
     func randomMessagesRoundTrip(seed: Int) throws {
         var random = FastRandom(seed: UInt64(seed) &* 7919)
