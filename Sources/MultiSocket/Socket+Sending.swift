@@ -13,7 +13,7 @@ extension Socket {
 
     /// The part of a to-one send that never suspends (no async frame for the common case). Returns `false`
     /// when the sender must wait for room in the shared queue.
-    private func sendToOneNow(_ message: Message) throws -> Bool {
+    func sendToOneNow(_ message: Message) throws -> Bool {
         enum Step {
             case direct(SocketState.PipeEntry, drains: Int)
             case serve(SocketState.PipeEntry)
@@ -149,7 +149,7 @@ extension Socket {
     }
 
     /// Sends a to-destination message through the pipe its destination names, waiting while it is full.
-    @inline(__always)
+    @usableFromInline
     func sendAlong(_ message: Message) async throws {
         guard let first = message.destination.first else { return }
         var (pipe, drains) = try pipe(named: first, for: message, counting: true)
@@ -163,7 +163,7 @@ extension Socket {
 
     /// The pipe a path's first id names and its drain count; with `counting`, the message is counted as
     /// sent already (one lock for the common case; ``attempt(_:through:counted:)`` uncounts it if need be).
-    private func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (Pipe, Int) {
+    func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (Pipe, Int) {
         try state.withLock { state throws(MultiSocketError) -> (Pipe, Int) in
             guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
             guard let entry = state.pipes[id] else {
@@ -206,7 +206,7 @@ extension Socket {
     /// `false` when it is full. `counted` says whether the message is already in the sent statistics; it
     /// stays true only if the pipe took it.
     /// - Throws: `brokenPath` (the pipe closed), `messageDropped` (full, best effort), or the encoding error.
-    private func attempt(_ message: Message, through pipe: Pipe, counted: inout Bool) throws -> Bool {
+    func attempt(_ message: Message, through pipe: Pipe, counted: inout Bool) throws -> Bool {
         let result = pipe.link.send(message)
         if case .accepted = result {
             if !counted { state.withLock { $0.countSent(message) } }

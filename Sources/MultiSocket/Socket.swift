@@ -78,7 +78,27 @@ public final class Socket: Sendable {
     /// Returns once the message is written or queued. Cancellation while waiting for room sends nothing.
     /// - Throws: ``MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
     ///   `notSupported` (strategy `.toDest` or `.none`), `messageTooLarge`; or `CancellationError`.
+    @inlinable
     public func send(_ content: [UInt8]) async throws {
+        // Inlined into the caller: a send that need not wait costs no async frame of its own.
+        if try sendWithoutWaiting(content) { return }
+        try await sendWaiting(content)
+    }
+
+    /// The part of ``send(_:)`` that never suspends. Returns `false` when the message must wait for room
+    /// (or is for all pipes); nothing was sent then.
+    @usableFromInline
+    func sendWithoutWaiting(_ content: [UInt8]) throws -> Bool {
+        switch sendStrategy {
+        case .toOne: try sendToOneNow(Message(content: content, ttl: options.sendTTL))
+        case .toAll: false
+        case .toDest, .none: throw MultiSocketError(.notSupported, "send on a \(sendStrategy) socket")
+        }
+    }
+
+    /// The part of ``send(_:)`` that may suspend.
+    @usableFromInline
+    func sendWaiting(_ content: [UInt8]) async throws {
         switch sendStrategy {
         case .toOne: try await sendToOne(Message(content: content, ttl: options.sendTTL))
         case .toAll: try await sendAll(content)
@@ -93,10 +113,22 @@ public final class Socket: Sendable {
     /// sends nothing.
     /// - Throws: ``MultiSocketError`` `brokenPath` (no such pipe, or it closed), `closed`,
     ///   `messageDropped`, `notSupported`, `messageTooLarge`; or `CancellationError`.
+    @inlinable
     public func sendTo(_ path: MessagePath, _ content: [UInt8]) async throws {
-        try checkCanSend()
-        guard !path.isEmpty else { return }
+        // Inlined into the caller: a send the pipe takes at once costs no async frame of its own.
+        if try sendToWithoutWaiting(path, content) { return }
         try await sendAlong(Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path))
+    }
+
+    /// The part of ``sendTo(_:_:)`` that never suspends. Returns `false` when the pipe is full; nothing
+    /// was sent then.
+    @usableFromInline
+    func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8]) throws -> Bool {
+        try checkCanSend()
+        guard let first = path.first else { return true }
+        let message = Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path)
+        var counted = true
+        return try attempt(message, through: pipe(named: first, for: message, counting: true).0, counted: &counted)
     }
 
     /// Sends a copy of `content` to every current pipe.
@@ -147,10 +179,24 @@ public final class Socket: Sendable {
     /// another receiver.
     /// - Throws: ``MultiSocketError`` `closed` or `notSupported` (receive strategy `.none`);
     ///   `CancellationError`.
+    @inlinable
     public func receive() async throws -> Message {
+        // Inlined into the caller: a message already queued costs no async frame of its own.
+        if let message = try receiveWithoutWaiting() { return message }
+        return try await receiveWaiting()
+    }
+
+    /// The part of ``receive()`` that never suspends: a queued message, or `nil`.
+    @usableFromInline
+    func receiveWithoutWaiting() throws -> Message? {
         guard receiveStrategy == .all else { throw MultiSocketError(.notSupported, "receive on a send-only socket") }
         try Task.checkCancellation()
-        if let message = try takeReceived() { return message }
+        return try takeReceived()
+    }
+
+    /// The part of ``receive()`` that waits for a message.
+    @usableFromInline
+    func receiveWaiting() async throws -> Message {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
