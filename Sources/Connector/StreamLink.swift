@@ -357,7 +357,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
         if events & cms_epollout() != 0 { writable() }
-        if events & (cms_epollin() | cms_epollhup() | cms_epollerr() | cms_epollrdhup()) != 0 { readAvailable() }
+        let hangUp = cms_epollhup() | cms_epollerr() | cms_epollrdhup()
+        if events & (cms_epollin() | hangUp) != 0 { readAvailable(stopAtShortRead: events & hangUp == 0) }
     }
 
     func resumeReceiving() {
@@ -370,14 +371,24 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
-    private func readAvailable() {
+    ///
+    /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the socket: its
+    /// bytes are delivered and the loop stops without the read that would only say `EAGAIN` (one system call
+    /// less per message in a request/reply exchange). That is safe only when called for a readiness event
+    /// without a hang-up: any data arriving later raises a new edge-triggered event.
+    private func readAvailable(stopAtShortRead: Bool = false) {
         guard !finished, delegate != nil else { return }
         for _ in 0..<Self.readsPerTurn {
             guard parseBuffered() else { return }
             if readEnd == readBuffer.count { compact() }
-            let count = Glibc.read(fd, readBuffer.baseAddress! + readEnd, readBuffer.count - readEnd)
+            let room = readBuffer.count - readEnd
+            let count = Glibc.read(fd, readBuffer.baseAddress! + readEnd, room)
             if count > 0 {
                 readEnd += count
+                if stopAtShortRead && count < room {
+                    _ = parseBuffered()
+                    return
+                }
                 continue
             }
             if count == 0 {
