@@ -126,6 +126,12 @@ final class InprocChannel: Sendable {
             state.directions[side].scheduled = true
             return (.accepted(idle: room), .schedule)
         }
+        perform(follow, from: side)
+        return result
+    }
+
+    /// Starts the hand-over a sender's queuing called for.
+    private func perform(_ follow: Follow, from side: Int) {
         switch follow {
         case .nothing: break
         case .handOver: pump(from: side)
@@ -135,7 +141,34 @@ final class InprocChannel: Sendable {
                 pump(from: side)
             }
         }
-        return result
+    }
+
+    func send(from side: Int, batch: inout Ring<Message>) -> PipeBatchSendResult {
+        let onReactor = reactor.isCurrent
+        var outcome = PipeBatchSendResult()
+        let follow = state.withLock { state -> Follow in
+            if state.closed {
+                outcome.room = .closed
+                return .nothing
+            }
+            let capacity = state.directions[side].capacity
+            while state.directions[side].queue.count < capacity, let message = batch.popFirst() {
+                outcome.sent += 1
+                outcome.bytes += message.content.count
+                state.directions[side].queue.append(message)
+            }
+            if state.directions[side].queue.count >= capacity {
+                state.directions[side].notifySender = true
+                outcome.room = .full
+            }
+            guard outcome.sent > 0, state.canHandOver(from: side) else { return .nothing }
+            if !onReactor { return .handOver }
+            if state.directions[side].scheduled { return .nothing }
+            state.directions[side].scheduled = true
+            return .schedule
+        }
+        perform(follow, from: side)
+        return outcome
     }
 
     /// Whether messages from `side` are queued or being handed over; if so, `side` hears when they are not.
@@ -236,6 +269,10 @@ final class InprocLink: PipeLink {
 
     func send(_ message: Message) -> PipeSendResult {
         channel.send(from: side, message)
+    }
+
+    func send(batch: inout Ring<Message>) -> PipeBatchSendResult {
+        channel.send(from: side, batch: &batch)
     }
 
     var isRaw: Bool { false }

@@ -5,6 +5,9 @@ package protocol PipeLink: AnyObject, Sendable {
     func start(pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void)
     /// Queues or writes a message; never blocks.
     func send(_ message: Message) -> PipeSendResult
+    /// Queues or writes messages from the front of `batch` while there is room, under one lock; never
+    /// blocks. What was not taken stays in `batch`, in order; unencodable messages are dropped from it.
+    func send(batch: inout Ring<Message>) -> PipeBatchSendResult
     /// Lets a paused link deliver again.
     func resumeReceiving()
     /// Closes the link; idempotent. `onClose` follows (at once or on the reactor thread).

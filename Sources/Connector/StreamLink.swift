@@ -214,6 +214,58 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         return result
     }
 
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
+    func send(batch: inout Ring<Message>) -> PipeBatchSendResult {
+        let onReactor = reactor.isCurrent
+        var outcome = PipeBatchSendResult()
+        let follow = outbound.withLock { out -> Follow in
+            if out.closed || out.failed || out.sealed {
+                outcome.room = .closed
+                return .nothing
+            }
+            while out.frameEnds.count < sendCapacity, let message = batch.popFirst() {
+                let before = out.pending.count
+                if isRaw {
+                    // As for one message: flagged ones are skipped as sent.
+                    guard message.flags.isEmpty, message.kind == .data else {
+                        outcome.sent += 1
+                        continue
+                    }
+                    out.framing.encode(rawContent: message.content, into: &out.pending)
+                } else {
+                    do throws(MultiSocketError) {
+                        try out.framing.encode(message, into: &out.pending)
+                    } catch {
+                        outcome.unencodable += 1
+                        continue
+                    }
+                }
+                out.appended += out.pending.count - before
+                out.frameEnds.append(out.appended)
+                outcome.sent += 1
+                outcome.bytes += message.content.count
+            }
+            if out.frameEnds.count >= sendCapacity {
+                out.notifyOnDrain = true
+                outcome.room = .full
+            }
+            guard outcome.sent > 0, out.writer == .idle else { return .nothing }
+            out.writer = .active
+            if onReactor { return .handToReactor }
+            let now = Self.now()
+            if now &- out.lastDirectWrite < Self.directWriteSpacing { return .handToReactor }
+            out.lastDirectWrite = now
+            return .writeHere
+        }
+        switch follow {
+        case .nothing: break
+        case .writeHere: writeOut()
+        case .handToReactor: reactor.execute { [self] in writeOut() }
+        }
+        return outcome
+    }
+
     /// Queues a reply the receiving framing asked for (a pong, a close answer) after the frames queued so
     /// far, and writes it if nobody is writing. With `sealing`, the link takes no more messages.
     private func write(_ reply: Framing.Reply?, sealing: Bool) {

@@ -135,11 +135,9 @@ struct SocketState {
     }
 
     /// Puts messages a pipe did not take back at the front of the shared queue, in their order.
-    mutating func putBack(_ unsent: Message?, then rest: inout Ring<Message>) {
-        guard unsent != nil || !rest.isEmpty else { return }
-        var back: [Message] = []
-        if let unsent { back.append(unsent) }
-        while let message = rest.popFirst() { back.append(message) }
+    mutating func putBack(_ rest: inout Ring<Message>) {
+        guard !rest.isEmpty else { return }
+        let back = rest.removeAll()
         for message in back.reversed() { shared.prepend(message) }
     }
 
