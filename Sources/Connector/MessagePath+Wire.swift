@@ -37,8 +37,9 @@ extension MessagePath {
         }
     }
 
+    /// Appends `value` in network byte order (the codec writes its length field with it too).
     @inline(__always)
-    private static func appendBigEndian(_ value: UInt32, to buffer: inout [UInt8]) {
+    static func appendBigEndian(_ value: UInt32, to buffer: inout [UInt8]) {
         buffer.append(UInt8(truncatingIfNeeded: value >> 24))
         buffer.append(UInt8(truncatingIfNeeded: value >> 16))
         buffer.append(UInt8(truncatingIfNeeded: value >> 8))

@@ -33,7 +33,7 @@ public struct MultiSocketCodec: FrameCodec {
         buffer.append(message.ttl)
         buffer.append(UInt8(hops))
         buffer.append(UInt8(distance))
-        Self.appendBigEndian(UInt32(message.content.count), to: &buffer)
+        MessagePath.appendBigEndian(UInt32(message.content.count), to: &buffer)
         message.source.appendBigEndian(to: &buffer)
         message.destination.appendBigEndian(to: &buffer)
         buffer.append(contentsOf: message.content)
@@ -79,14 +79,6 @@ public struct MultiSocketCodec: FrameCodec {
             destination: destination
         )
         return .message(message, consumed: frameSize)
-    }
-
-    @inline(__always)
-    private static func appendBigEndian(_ value: UInt32, to buffer: inout [UInt8]) {
-        buffer.append(UInt8(truncatingIfNeeded: value >> 24))
-        buffer.append(UInt8(truncatingIfNeeded: value >> 16))
-        buffer.append(UInt8(truncatingIfNeeded: value >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: value))
     }
 
     @inline(__always)
