@@ -63,9 +63,17 @@ final class InprocChannel: Sendable {
             return Receiver(delegate: delegate, pipeID: end.pipeID, maxReceiveSize: directions[side].maxReceiveSize)
         }
 
-        /// Whether a hand-over from `side` could start now.
-        func canHandOver(from side: Int) -> Bool {
-            !closed && !directions[side].delivering && directions[side].pauses <= 0 && ends[1 - side].started
+        /// What a sender that just queued on `side` does: hand over itself (off the reactor thread), post
+        /// one hand-over job (on it), or nothing (someone is handing over, one is posted, or the receiver
+        /// cannot take messages now).
+        mutating func followQueuing(from side: Int, onReactor: Bool) -> Follow {
+            guard !closed, !directions[side].delivering, directions[side].pauses <= 0, ends[1 - side].started else {
+                return .nothing
+            }
+            if !onReactor { return .handOver }
+            if directions[side].scheduled { return .nothing }
+            directions[side].scheduled = true
+            return .schedule
         }
 
         /// Ends a pump: reports whether `side` is idle and, when its queue emptied with a sender waiting
@@ -120,11 +128,7 @@ final class InprocChannel: Sendable {
             state.directions[side].queue.append(message)
             let room = count + 1 < state.directions[side].capacity
             if !room { state.directions[side].notifySender = true }
-            guard state.canHandOver(from: side) else { return (.accepted(idle: room), .nothing) }
-            if !onReactor { return (.accepted(idle: room), .handOver) }
-            if state.directions[side].scheduled { return (.accepted(idle: room), .nothing) }
-            state.directions[side].scheduled = true
-            return (.accepted(idle: room), .schedule)
+            return (.accepted(idle: room), state.followQueuing(from: side, onReactor: onReactor))
         }
         perform(follow, from: side)
         return result
@@ -161,11 +165,7 @@ final class InprocChannel: Sendable {
                 state.directions[side].notifySender = true
                 outcome.room = .full
             }
-            guard outcome.sent > 0, state.canHandOver(from: side) else { return .nothing }
-            if !onReactor { return .handOver }
-            if state.directions[side].scheduled { return .nothing }
-            state.directions[side].scheduled = true
-            return .schedule
+            return outcome.sent > 0 ? state.followQueuing(from: side, onReactor: onReactor) : .nothing
         }
         perform(follow, from: side)
         return outcome

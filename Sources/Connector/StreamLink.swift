@@ -180,37 +180,16 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 out.notifyOnDrain = true
                 return (.full, .nothing)
             }
-            let before = out.pending.count
-            if isRaw {
-                // Raw peers get only the content of plain messages; flagged ones are skipped as sent.
-                guard message.flags.isEmpty, message.kind == .data else { return (.accepted(idle: true), .nothing) }
-                out.framing.encode(rawContent: message.content, into: &out.pending)
-            } else {
-                do throws(MultiSocketError) {
-                    try out.framing.encode(message, into: &out.pending)
-                } catch {
-                    return (.unencodable(error), .nothing)
-                }
+            switch queue(message, in: &out) {
+            case .skipped: return (.accepted(idle: true), .nothing)
+            case .unencodable(let error): return (.unencodable(error), .nothing)
+            case .frame: break
             }
-            out.appended += out.pending.count - before
-            out.frameEnds.append(out.appended)
             let room = out.frameEnds.count < sendCapacity
             if !room { out.notifyOnDrain = true }
-            guard out.writer == .idle else { return (.accepted(idle: room), .nothing) }
-            out.writer = .active
-            // On the reactor thread, the write waits for the end of the running job (typically until the
-            // sending task suspends), so whatever that job sends goes out in one system call.
-            if onReactor { return (.accepted(idle: room), .handToReactor) }
-            let now = Self.now()
-            if now &- out.lastDirectWrite < Self.directWriteSpacing { return (.accepted(idle: room), .handToReactor) }
-            out.lastDirectWrite = now
-            return (.accepted(idle: room), .writeHere)
+            return (.accepted(idle: room), Self.claimWriter(&out, onReactor: onReactor))
         }
-        switch follow {
-        case .nothing: break
-        case .writeHere: writeOut()
-        case .handToReactor: reactor.execute { [self] in writeOut() }
-        }
+        perform(follow)
         return result
     }
 
@@ -224,46 +203,79 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 outcome.room = .closed
                 return .nothing
             }
+            var queued = 0
             while out.frameEnds.count < sendCapacity, let message = batch.popFirst() {
-                let before = out.pending.count
-                if isRaw {
-                    // As for one message: flagged ones are skipped as sent.
-                    guard message.flags.isEmpty, message.kind == .data else {
-                        outcome.sent += 1
-                        continue
-                    }
-                    out.framing.encode(rawContent: message.content, into: &out.pending)
-                } else {
-                    do throws(MultiSocketError) {
-                        try out.framing.encode(message, into: &out.pending)
-                    } catch {
-                        outcome.unencodable += 1
-                        continue
-                    }
+                switch queue(message, in: &out) {
+                case .skipped:
+                    outcome.sent += 1
+                case .unencodable:
+                    outcome.unencodable += 1
+                case .frame:
+                    queued += 1
+                    outcome.sent += 1
+                    outcome.bytes += message.content.count
                 }
-                out.appended += out.pending.count - before
-                out.frameEnds.append(out.appended)
-                outcome.sent += 1
-                outcome.bytes += message.content.count
             }
             if out.frameEnds.count >= sendCapacity {
                 out.notifyOnDrain = true
                 outcome.room = .full
             }
-            guard outcome.sent > 0, out.writer == .idle else { return .nothing }
-            out.writer = .active
-            if onReactor { return .handToReactor }
-            let now = Self.now()
-            if now &- out.lastDirectWrite < Self.directWriteSpacing { return .handToReactor }
-            out.lastDirectWrite = now
-            return .writeHere
+            return queued > 0 ? Self.claimWriter(&out, onReactor: onReactor) : .nothing
         }
+        perform(follow)
+        return outcome
+    }
+
+    /// What queuing one message did.
+    private enum Queued {
+        /// Its frame is queued.
+        case frame
+        /// A raw link skipped it (only plain messages go to raw peers); it counts as sent.
+        case skipped
+        /// It cannot be encoded; nothing was queued.
+        case unencodable(MultiSocketError)
+    }
+
+    /// Encodes `message` at the end of the pending buffer (under the outbound lock).
+    @_specialize(where Framing == MultiSocketFraming)
+    @_specialize(where Framing == WebSocketFraming)
+    private func queue(_ message: Message, in out: inout Outbound) -> Queued {
+        let before = out.pending.count
+        if isRaw {
+            guard message.flags.isEmpty, message.kind == .data else { return .skipped }
+            out.framing.encode(rawContent: message.content, into: &out.pending)
+        } else {
+            do throws(MultiSocketError) {
+                try out.framing.encode(message, into: &out.pending)
+            } catch {
+                return .unencodable(error)
+            }
+        }
+        out.appended += out.pending.count - before
+        out.frameEnds.append(out.appended)
+        return .frame
+    }
+
+    /// Takes the writer role for a sender that just queued frames, if nobody holds it, and says who writes.
+    /// On the reactor thread the write waits for the end of the running job (typically until the sending
+    /// task suspends), so whatever that job sends goes out in one system call.
+    private static func claimWriter(_ out: inout Outbound, onReactor: Bool) -> Follow {
+        guard out.writer == .idle else { return .nothing }
+        out.writer = .active
+        if onReactor { return .handToReactor }
+        let now = Self.now()
+        if now &- out.lastDirectWrite < Self.directWriteSpacing { return .handToReactor }
+        out.lastDirectWrite = now
+        return .writeHere
+    }
+
+    /// Writes, or has the reactor write, as a sender's ``claimWriter(_:onReactor:)`` decided.
+    private func perform(_ follow: Follow) {
         switch follow {
         case .nothing: break
         case .writeHere: writeOut()
         case .handToReactor: reactor.execute { [self] in writeOut() }
         }
-        return outcome
     }
 
     /// Queues a reply the receiving framing asked for (a pong, a close answer) after the frames queued so

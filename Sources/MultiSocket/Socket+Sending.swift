@@ -99,7 +99,7 @@ extension Socket {
             var lingerWaiter: UnsafeContinuation<Void, Never>?
             state.withLock { state in
                 drains = current.drains
-                state.popShared(upTo: 32, into: &batch, admitted: &admitted)
+                state.popShared(upTo: serveBatch, into: &batch, admitted: &admitted)
                 if batch.isEmpty {
                     state.release(current)
                     if state.lingerWaiter != nil, Self.isDrained(state) { lingerWaiter = state.lingerWaiter.take() }
