@@ -96,6 +96,14 @@ public final class Socket: Sendable {
         }
     }
 
+    /// Sends `content` as ``send(_:)`` does when that needs no waiting. Returns `false`, having sent
+    /// nothing, when it would wait for room (or is a to-all send): for protocol layers that bound the
+    /// wait themselves.
+    /// - Throws: as ``send(_:)``, except `CancellationError`.
+    package func trySend(_ content: [UInt8]) throws -> Bool {
+        try sendWithoutWaiting(content)
+    }
+
     /// The part of ``send(_:)`` that may suspend.
     @usableFromInline
     func sendWaiting(_ content: [UInt8]) async throws {

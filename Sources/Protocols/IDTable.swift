@@ -31,6 +31,11 @@ struct IDTable<Entry> {
         return next
     }
 
+    /// Lets `body` update every entry in place.
+    mutating func updateEach(_ body: (inout Entry) -> Void) {
+        for index in entries.values.indices { body(&entries.values[index]) }
+    }
+
     /// Removes and returns the entry under `id`.
     mutating func remove(_ id: UInt32) -> Entry? {
         entries.removeValue(forKey: id)

@@ -51,118 +51,39 @@ public final class Req: ProtocolRole {
     ///   reply), `messageTooLarge`; `CancellationError`.
     public func request(_ body: [UInt8], timeout: Duration? = .seconds(16),
                         resendInterval: Duration? = nil) async throws -> [UInt8] {
-        let id = try core.register()
+        try Task.checkCancellation()
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let id = try core.register(deadline: deadline, resendInterval: resendInterval)
         defer { core.abandon(id) }
         let payload = ProtocolHeader.encode(id) + body
-        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+        let expired: @Sendable () -> MultiSocketError = { MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)") }
+        while true {
+            try await send(payload, before: deadline, or: expired)
+            switch try await core.wait(for: id) {
+            case .reply(let reply): return reply
+            case .resend: continue
+            case .expired: throw expired()
+            }
+        }
+    }
+
+    /// Sends `payload`; when the send queue is full, waits for room until `deadline` at most.
+    ///
+    /// The request waits in the caller's task, so a send that needs no wait (the common case) costs no
+    /// task of its own; only a wait for room runs a send and a timer side by side.
+    private func send(_ payload: [UInt8], before deadline: ContinuousClock.Instant?,
+                      or expired: @escaping @Sendable () -> MultiSocketError) async throws {
+        if try socket.trySend(payload) { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
-            group.addTask { [core] in try await core.wait(for: id) }
-            group.addTask { [socket] in
-                try await socket.send(payload)
-                guard let resendInterval else { return nil }
-                while true {
-                    try await Task.sleep(for: resendInterval)
-                    try await socket.send(payload)
-                }
-            }
-            if let timeout {
+            group.addTask { [socket] in try await socket.send(payload) }
+            if let deadline {
                 group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout)")
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    throw expired()
                 }
             }
-            while let result = try await group.next() {
-                if let reply = result { return reply }
-            }
-            throw CancellationError()
+            try await group.next()
         }
-    }
-}
-
-/// The requests waiting for replies, by id. Continuations are resumed outside the lock.
-final class ReqCore: Sendable {
-    private enum Slot {
-        case waiting(CheckedContinuation<[UInt8], any Error>?)
-        case arrived([UInt8])
-    }
-
-    private let state: Locked<IDTable<Slot>>
-
-    init(seed: UInt32) {
-        state = Locked(IDTable(seed: seed))
-    }
-
-    var dropped: Int { state.withLock { $0.dropped } }
-    var pending: Int { state.withLock { $0.count } }
-
-    /// Reserves a fresh id.
-    func register() throws(MultiSocketError) -> UInt32 {
-        try state.withLock { slots throws(MultiSocketError) -> UInt32 in try slots.add(.waiting(nil)) }
-    }
-
-    /// Forgets `id`; a reply arriving later is dropped.
-    func abandon(_ id: UInt32) {
-        if case .waiting(let continuation?) = state.withLock({ $0.remove(id) }) {
-            continuation.resume(throwing: CancellationError())
-        }
-    }
-
-    /// Waits for the reply to `id`.
-    func wait(for id: UInt32) async throws -> [UInt8] {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-                let outcome = state.withLock { slots -> Result<[UInt8], any Error>? in
-                    switch slots[id] {
-                    case .arrived(let reply)?:
-                        slots[id] = nil
-                        return .success(reply)
-                    case .waiting?:
-                        if Task.isCancelled { return .failure(CancellationError()) }
-                        slots[id] = .waiting(continuation)
-                        return nil
-                    case nil:
-                        return .failure(slots.closed ? MultiSocketError(.closed, "socket closed") : CancellationError())
-                    }
-                }
-                if let outcome { continuation.resume(with: outcome) }
-            }
-        } onCancel: {
-            let continuation = state.withLock { slots -> CheckedContinuation<[UInt8], any Error>? in
-                guard case .waiting(let continuation?) = slots[id] else { return nil }
-                slots[id] = .waiting(nil)
-                return continuation
-            }
-            continuation?.resume(throwing: CancellationError())
-        }
-    }
-
-    /// Hands a received reply to its request, or drops it.
-    func deliver(_ content: [UInt8]) {
-        guard let (id, body) = ProtocolHeader.split(content) else {
-            state.withLock { $0.dropped += 1 }
-            return
-        }
-        let waiter = state.withLock { slots -> CheckedContinuation<[UInt8], any Error>? in
-            guard case .waiting(let continuation)? = slots[id] else {
-                slots.dropped += 1
-                return nil
-            }
-            // With no continuation yet, the reply waits in the slot for `wait(for:)`.
-            slots[id] = continuation == nil ? .arrived(body) : nil
-            return continuation
-        }
-        waiter?.resume(returning: body)
-    }
-
-    /// Fails every waiting request with `closed`; later registrations throw `closed`.
-    func finish() {
-        let slots = state.withLock { slots in
-            defer { slots.removeAll() }
-            return slots.close()
-        }
-        let waiting = slots.compactMap { slot in
-            if case .waiting(let continuation) = slot { continuation } else { nil }
-        }
-        for continuation in waiting { continuation.resume(throwing: MultiSocketError(.closed, "socket closed")) }
     }
 }

@@ -122,7 +122,7 @@ struct SocketAPITests {
         try await Marry.connect(client, to: server, over: .tcp, label: "norecv")
         let events = server.events()
         try await client.send([1])
-        try await Await.event(events, "receiveDisabled drop") { event -> Bool? in
+        _ = try await Await.event(events, "receiveDisabled drop") { event -> Bool? in
             if case .messageDropped(.receiveDisabled) = event { return true }
             return nil
         }

@@ -134,7 +134,7 @@ struct SwitchTests {
         // The reply is forwarded by `front`, which finds no pipe for it and counts the drop.
         let events = front.events()
         try await server.sendTo(first.source, Array("lost".utf8))
-        try await Await.event(events, "brokenPath drop on the switch") { event -> Bool? in
+        _ = try await Await.event(events, "brokenPath drop on the switch") { event -> Bool? in
             if case .messageDropped(.brokenPath) = event { return true }
             return nil
         }

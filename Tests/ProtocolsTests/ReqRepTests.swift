@@ -76,6 +76,38 @@ struct ReqRepTests {
         await rep.close()
     }
 
+    @Test func overlappingDeadlinesEachFireOnTime() async throws {
+        // A far deadline is armed first; nearer ones registered later must not wait for it, and the one
+        // registered behind a nearer one must fire when that one re-arms the timer.
+        let req = Req()
+        let rep = Rep()
+        try await connect(req, to: rep, over: .inproc)
+        let far = Task { try await req.request(bytes("far"), timeout: .seconds(50)) }
+        _ = try await rep.receive()
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let near = thrown { _ = try await req.request(bytes("near"), timeout: .milliseconds(100)) }
+        async let later = thrown { _ = try await req.request(bytes("later"), timeout: .milliseconds(300)) }
+        #expect(code(await near) == .timedOut)
+        #expect(code(await later) == .timedOut)
+        #expect(clock.now - start < .seconds(5))
+        #expect(req.pendingRequests == 1)
+        await req.close()
+        #expect(code(await thrown { _ = try await far.value }) == .closed)
+        await rep.close()
+    }
+
+    @Test func timeoutCoversWaitingForRoomToSend() async throws {
+        // No replier and a one-message send queue that is already full: the request waits for room to
+        // send, and its timeout must end that wait.
+        let req = Req(options: SocketOptions(sendQueueSize: 1, linger: .zero))
+        try await req.socket.send(bytes("filler"))
+        let error = await thrown { _ = try await req.request(bytes("no room"), timeout: .milliseconds(100)) }
+        #expect(code(error) == .timedOut)
+        #expect(req.pendingRequests == 0)
+        await req.close()
+    }
+
     @Test(arguments: Transport.allCases)
     func resendAfterIntervalGetsAnswered(over transport: Transport) async throws {
         let req = Req()

@@ -1,0 +1,190 @@
+/// What a waiting request wakes to.
+enum ReqWake {
+    /// Its reply, without the id.
+    case reply([UInt8])
+    /// Its resend interval passed without a reply: send it again.
+    case resend
+    /// Its deadline passed without a reply.
+    case expired
+}
+
+/// The requests waiting for replies, by id, with their deadlines. Continuations are resumed outside the
+/// lock.
+///
+/// Deadlines and resends cost no task and no timer each: one reactor timer is armed for the earliest
+/// instant any request needs, and is re-armed only when a new request needs an earlier one. When it fires
+/// it wakes every request that is due and arms the next earliest instant. A request that ends before its
+/// instant leaves the timer alone; the timer then fires for nothing, at most once per timeout.
+final class ReqCore: Sendable {
+    private struct Slot {
+        var waiter: UnsafeContinuation<ReqWake, any Error>?
+        var reply: [UInt8]?
+        var deadline: ContinuousClock.Instant?
+        var resendInterval: Duration?
+        var resendAt: ContinuousClock.Instant?
+        /// The deadline passed; no reply is taken any more.
+        var expired = false
+        /// A resend fell due while nobody waited; the next ``wait(for:)`` returns it.
+        var resendDue = false
+
+        /// The next instant the timer must wake this request at.
+        var nextInstant: ContinuousClock.Instant? {
+            guard reply == nil, !expired else { return nil }
+            switch (deadline, resendAt) {
+            case (let deadline?, let resendAt?): return min(deadline, resendAt)
+            case (let deadline?, nil): return deadline
+            case (nil, let resendAt): return resendAt
+            }
+        }
+    }
+
+    private struct State {
+        var slots: IDTable<Slot>
+        /// The instant the earliest armed timer fires at, and its token.
+        var armed: (at: ContinuousClock.Instant, token: UInt64)?
+        var tokens: UInt64 = 0
+
+        /// Claims a timer for `instant` unless one fires no later; returns its token.
+        mutating func arm(_ instant: ContinuousClock.Instant?) -> (ContinuousClock.Instant, UInt64)? {
+            guard let instant else { return nil }
+            if let armed, armed.at <= instant { return nil }
+            tokens += 1
+            armed = (instant, tokens)
+            return (instant, tokens)
+        }
+    }
+
+    private let state: Locked<State>
+
+    init(seed: UInt32) {
+        state = Locked(State(slots: IDTable(seed: seed)))
+    }
+
+    var dropped: Int { state.withLock { $0.slots.dropped } }
+    var pending: Int { state.withLock { $0.slots.count } }
+
+    /// Reserves a fresh id for a request that times out at `deadline` (`nil`: never) and is resent every
+    /// `resendInterval` (`nil`: never).
+    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed.
+    func register(deadline: ContinuousClock.Instant?, resendInterval: Duration?) throws(MultiSocketError) -> UInt32 {
+        let resendAt = resendInterval.map { ContinuousClock.now + $0 }
+        let slot = Slot(deadline: deadline, resendInterval: resendInterval, resendAt: resendAt)
+        let (id, timer) = try state.withLock { state throws(MultiSocketError) in
+            let id = try state.slots.add(slot)
+            return (id, state.arm(slot.nextInstant))
+        }
+        if let timer { schedule(timer) }
+        return id
+    }
+
+    /// Forgets `id`; a reply arriving later is dropped.
+    func abandon(_ id: UInt32) {
+        state.withLock { $0.slots.remove(id) }?.waiter?.resume(throwing: CancellationError())
+    }
+
+    /// Waits until the reply to `id` arrives, its resend interval passes, or its deadline passes.
+    ///
+    /// Cancellation resumes it with `CancellationError`; the id stays registered until ``abandon(_:)``.
+    /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
+    func wait(for id: UInt32) async throws -> ReqWake {
+        try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ReqWake, any Error>) in
+                let outcome = state.withLock { state -> Result<ReqWake, any Error>? in
+                    guard var slot = state.slots[id] else {
+                        return .failure(state.slots.closed ? MultiSocketError(.closed, "socket closed")
+                                                           : CancellationError())
+                    }
+                    defer { state.slots[id] = slot }
+                    if let reply = slot.reply { return .success(.reply(reply)) }
+                    if slot.expired { return .success(.expired) }
+                    if slot.resendDue {
+                        slot.resendDue = false
+                        return .success(.resend)
+                    }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    slot.waiter = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> UnsafeContinuation<ReqWake, any Error>? in
+                defer { state.slots[id]?.waiter = nil }
+                return state.slots[id]?.waiter
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Hands a received reply to its request, or drops it (unknown id, already answered, timed out, too
+    /// short to carry an id).
+    func deliver(_ content: [UInt8]) {
+        guard let (id, body) = ProtocolHeader.split(content) else {
+            state.withLock { $0.slots.dropped += 1 }
+            return
+        }
+        let waiter = state.withLock { state -> UnsafeContinuation<ReqWake, any Error>? in
+            guard var slot = state.slots[id], slot.reply == nil, !slot.expired else {
+                state.slots.dropped += 1
+                return nil
+            }
+            defer { state.slots[id] = slot }
+            guard let waiter = slot.waiter else {
+                slot.reply = body  // for `wait(for:)` to find
+                return nil
+            }
+            slot.waiter = nil
+            slot.reply = body
+            return waiter
+        }
+        waiter?.resume(returning: .reply(body))
+    }
+
+    /// Fails every waiting request with `closed`; later registrations throw `closed`.
+    func finish() {
+        let slots = state.withLock { state in
+            defer { state.slots.removeAll() }
+            return state.slots.close()
+        }
+        for waiter in slots.compactMap(\.waiter) { waiter.resume(throwing: MultiSocketError(.closed, "socket closed")) }
+    }
+
+    /// Arms a reactor timer that calls ``fire(_:)`` at `timer.at`.
+    private func schedule(_ timer: (at: ContinuousClock.Instant, token: UInt64)) {
+        let delay = max(.zero, timer.at - ContinuousClock.now)
+        Reactor.shared.schedule(after: delay) { [weak self] in self?.fire(timer.token) }
+    }
+
+    /// Wakes every request that is due (expired, or due a resend) and arms the next earliest instant.
+    private func fire(_ token: UInt64) {
+        let now = ContinuousClock.now
+        var due: [(UnsafeContinuation<ReqWake, any Error>, ReqWake)] = []
+        let timer = state.withLock { state -> (ContinuousClock.Instant, UInt64)? in
+            if state.armed?.token == token { state.armed = nil }
+            var earliest: ContinuousClock.Instant?
+            state.slots.updateEach { slot in
+                guard let instant = slot.nextInstant else { return }
+                if instant <= now {
+                    let wake: ReqWake
+                    if let deadline = slot.deadline, deadline <= now {
+                        slot.expired = true
+                        wake = .expired
+                    } else {
+                        slot.resendAt = slot.resendInterval.map { now + $0 }
+                        wake = .resend
+                    }
+                    if let waiter = slot.waiter {
+                        due.append((waiter, wake))
+                        slot.waiter = nil
+                    } else if case .resend = wake {
+                        slot.resendDue = true
+                    }
+                }
+                if let next = slot.nextInstant { earliest = min(earliest ?? next, next) }
+            }
+            return state.arm(earliest)
+        }
+        if let timer { schedule(timer) }
+        for (waiter, wake) in due { waiter.resume(returning: wake) }
+    }
+}
