@@ -14,6 +14,17 @@ public struct MultiSocketCodec: FrameCodec {
     }
 
     public func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
+        try encodeHeader(message, into: &buffer, reserving: message.content.count)
+        buffer.append(contentsOf: message.content)
+    }
+
+    /// Appends the fixed header and the path ids of `message`'s frame: everything but the content, which
+    /// follows as it is. `reserving` more bytes are made room for after them. Nothing is appended when it
+    /// throws.
+    /// - Throws: ``MultiSocketError`` `messageTooLarge` for a path longer than 255 ids or content over 4 GiB.
+    @inline(__always)
+    package func encodeHeader(_ message: Message, into buffer: inout [UInt8],
+                              reserving extra: Int) throws(MultiSocketError) {
         let hops = message.source.count
         let distance = message.destination.count
         guard hops <= 255, distance <= 255 else {
@@ -27,7 +38,7 @@ public struct MultiSocketCodec: FrameCodec {
         // header and ids go a byte at a time: growing the buffer by their size with zeros and storing words,
         // or appending them from a stack buffer, measured slower on Swift 6.3 (the generic
         // `append(contentsOf:)` costs more than the 8 + 4·ids single-byte appends it would replace).
-        let needed = buffer.count + Self.headerSize + 4 * (hops + distance) + message.content.count
+        let needed = buffer.count + Self.headerSize + 4 * (hops + distance) + extra
         if needed > buffer.capacity { buffer.reserveCapacity(Swift.max(needed, 2 * buffer.capacity)) }
         buffer.append(message.flags.rawValue | message.sendType.rawValue)
         buffer.append(message.ttl)
@@ -36,7 +47,6 @@ public struct MultiSocketCodec: FrameCodec {
         MessagePath.appendBigEndian(UInt32(message.content.count), to: &buffer)
         message.source.appendBigEndian(to: &buffer)
         message.destination.appendBigEndian(to: &buffer)
-        buffer.append(contentsOf: message.content)
     }
 
     public func decode(

@@ -17,6 +17,12 @@ struct MultiSocketFraming: StreamFraming {
     }
 
     @inline(__always)
+    func encodeHeader(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) -> Bool {
+        try codec.encodeHeader(message, into: &buffer, reserving: 0)
+        return true
+    }
+
+    @inline(__always)
     func encode(rawContent content: [UInt8], into buffer: inout [UInt8]) {
         buffer.append(contentsOf: content)
     }

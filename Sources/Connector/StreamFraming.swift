@@ -18,6 +18,13 @@ protocol StreamFraming: Sendable {
     ///   be encoded.
     mutating func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError)
 
+    /// Appends the bytes that carry `message` up to its content, when the content follows them on the
+    /// stream as it is; returns `false`, having appended nothing, when the framing transforms the content
+    /// (then ``encode(_:into:)`` carries the message).
+    ///
+    /// - Throws: as ``encode(_:into:)``; nothing is appended then.
+    mutating func encodeHeader(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) -> Bool
+
     /// Appends the bytes that carry `content` to a raw peer.
     mutating func encode(rawContent content: [UInt8], into buffer: inout [UInt8])
 

@@ -9,9 +9,10 @@ import Glibc
 /// metadata pointer and runs the specialized body.
 ///
 /// Reads: one buffer per link, large reads, as many whole frames parsed per read as it holds.
-/// Writes: frames are encoded into a pending buffer under a lock; one thread at a time holds the writer role
-/// and writes outside the lock, swapping in whatever senders queued meanwhile, so a stream of messages goes
-/// out many frames per system call. A lone message from another thread is written at once on its sender's
+/// Writes: frames are encoded into a pending buffer under a lock (a large content is spliced in by
+/// reference, see ``StreamOutput``); one thread at a time holds the writer role and writes outside the lock,
+/// swapping in whatever senders queued meanwhile, so a stream of messages goes out many frames per system
+/// call. A lone message from another thread is written at once on its sender's
 /// thread; one that follows closely hands the writing to the reactor, and the reactor resumes when the socket
 /// turns writable. A message sent on the reactor thread itself is written when the running job ends.
 final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unchecked Sendable {
@@ -27,7 +28,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     private struct Outbound {
         /// Encoded frames not yet taken by the writer.
-        var pending: [UInt8] = []
+        var pending = StreamOutput()
         /// The stream offset just past `pending`.
         var appended = 0
         /// Bytes handed to the kernel so far, as a stream offset.
@@ -78,8 +79,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     // takes and gives up under the outbound lock. That discipline, not the runtime, makes every access
     // exclusive, hence `@exclusivity(unchecked)` here and below (a dynamic check per access cost ~5 % of a
     // receiver's time).
-    @exclusivity(unchecked) private var writing: [UInt8] = []
-    @exclusivity(unchecked) private var writingHead = 0
+    @exclusivity(unchecked) private var writing = StreamOutput()
 
     // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
     @exclusivity(unchecked) private var pipeID: UInt32 = 0
@@ -241,12 +241,21 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == WebSocketFraming)
     private func queue(_ message: Message, in out: inout Outbound) -> Queued {
         let before = out.pending.count
+        let large = message.content.count >= StreamOutput.spliceThreshold
         if isRaw {
             guard message.flags.isEmpty, message.kind == .data else { return .skipped }
-            out.framing.encode(rawContent: message.content, into: &out.pending)
+            if large && !Framing.framesRawContent {
+                out.pending.splice(message.content)
+            } else {
+                out.framing.encode(rawContent: message.content, into: &out.pending.bytes)
+            }
         } else {
             do throws(MultiSocketError) {
-                try out.framing.encode(message, into: &out.pending)
+                if large, try out.framing.encodeHeader(message, into: &out.pending.bytes) {
+                    out.pending.splice(message.content)
+                } else {
+                    try out.framing.encode(message, into: &out.pending.bytes)
+                }
             } catch {
                 return .unencodable(error)
             }
@@ -286,7 +295,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             if sealing { out.sealed = true }
             guard let reply else { return false }
             let before = out.pending.count
-            out.framing.encode(reply: reply, into: &out.pending)
+            out.framing.encode(reply: reply, into: &out.pending.bytes)
             out.appended += out.pending.count - before
             guard out.writer == .idle else { return false }
             out.writer = .active
@@ -327,9 +336,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                     blocked = false
                 }
                 out.writableSeen = false
-                if writingHead == writing.count {
-                    writing.removeAll(keepingCapacity: writing.capacity <= Self.retainedBufferSize)
-                    writingHead = 0
+                if writing.isWritten {
+                    writing.removeAll(keepingCapacity: writing.bytes.capacity <= Self.retainedBufferSize)
                     if out.pending.isEmpty {
                         out.writer = .idle
                         return .stop(notify: notify, finish: false)
@@ -346,12 +354,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             case .write(let notify):
                 if notify { notifyDrained() }
             }
-            let count = writing.withUnsafeBytes { bytes in
-                Glibc.send(fd, bytes.baseAddress! + writingHead, bytes.count - writingHead, Int32(MSG_NOSIGNAL))
-            }
+            let count = writing.write(to: fd)
             sent = 0
             if count > 0 {
-                writingHead += count
                 sent = count
                 continue
             }

@@ -75,6 +75,11 @@ struct WebSocketFraming: StreamFraming {
         if let key { Self.mask(&buffer, from: payloadStart, key: key) }
     }
 
+    /// Always `false`: a client masks the content, and ws links copy it either way.
+    func encodeHeader(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) -> Bool {
+        false
+    }
+
     mutating func encode(rawContent content: [UInt8], into buffer: inout [UInt8]) {
         appendFrame(opcode: Opcode.binary, payload: content, to: &buffer)
     }
