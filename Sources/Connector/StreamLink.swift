@@ -12,9 +12,9 @@ import Glibc
 /// Writes: frames are encoded into a pending buffer under a lock (a large content is spliced in by
 /// reference, see ``StreamOutput``); one thread at a time holds the writer role and writes outside the lock,
 /// swapping in whatever senders queued meanwhile, so a stream of messages goes out many frames per system
-/// call. A lone message from another thread is written at once on its sender's
-/// thread; one that follows closely hands the writing to the reactor, and the reactor resumes when the socket
-/// turns writable. A message sent on the reactor thread itself is written when the running job ends.
+/// call. A lone message from another thread is written at once on its sender's thread; one that follows
+/// closely hands the writing to the reactor, and the reactor resumes when the socket turns writable. A
+/// message sent on the reactor thread itself is written when the running job ends.
 final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unchecked Sendable {
     /// Who writes to the socket now.
     private enum Writer {

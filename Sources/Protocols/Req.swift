@@ -56,7 +56,9 @@ public final class Req: ProtocolRole {
         let id = try core.register(deadline: deadline, resendInterval: resendInterval)
         defer { core.abandon(id) }
         let payload = ProtocolHeader.encode(id) + body
-        let expired: @Sendable () -> MultiSocketError = { MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)") }
+        let expired: @Sendable () -> MultiSocketError = {
+            MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)")
+        }
         while true {
             try await send(payload, before: deadline, or: expired)
             switch try await core.wait(for: id) {

@@ -108,11 +108,7 @@ final class ReqCore: Sendable {
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> UnsafeContinuation<ReqWake, any Error>? in
-                defer { state.slots[id]?.waiter = nil }
-                return state.slots[id]?.waiter
-            }
-            waiter?.resume(throwing: CancellationError())
+            state.withLock { $0.slots[id]?.waiter.take() }?.resume(throwing: CancellationError())
         }
     }
 
@@ -129,13 +125,9 @@ final class ReqCore: Sendable {
                 return nil
             }
             defer { state.slots[id] = slot }
-            guard let waiter = slot.waiter else {
-                slot.reply = body  // for `wait(for:)` to find
-                return nil
-            }
-            slot.waiter = nil
+            // Kept in the slot too: with nobody waiting yet, `wait(for:)` finds it there.
             slot.reply = body
-            return waiter
+            return slot.waiter.take()
         }
         waiter?.resume(returning: .reply(body))
     }
