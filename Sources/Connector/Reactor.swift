@@ -39,6 +39,7 @@ package final class Reactor: @unchecked Sendable {
     private let wakeFD: Int32
     private let queue = Locked(Queue())
     private let threadID = Atomic<UInt>(0)
+    private let kernelID = Atomic<Int32>(0)
     /// Handlers deregistered during the current turn; released once no event of the turn can name them.
     /// Touched only on the reactor thread.
     private var retiring: [Unmanaged<AnyObject>] = []
@@ -62,6 +63,11 @@ package final class Reactor: @unchecked Sendable {
         let created = pthread_create(&thread, nil, reactorThreadMain, context)
         precondition(created == 0, "cannot start the reactor thread")
         pthread_detach(thread)
+    }
+
+    /// The kernel's id of the reactor thread (as /proc/self/task names it), 0 until the thread has started.
+    package var kernelThreadID: Int32 {
+        kernelID.load(ordering: .relaxed)
     }
 
     /// Whether the caller runs on this reactor's thread.
@@ -132,6 +138,7 @@ package final class Reactor: @unchecked Sendable {
     }
 
     fileprivate func run() {
+        kernelID.store(cms_thread_id(), ordering: .relaxed)
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
@@ -189,9 +196,16 @@ package final class Reactor: @unchecked Sendable {
         for timer in due.sorted(by: { $0.deadline < $1.deadline }) { timer.job() }
     }
 
+    /// How long the loop may sleep in `epoll_wait`. With no job queued it is about to sleep, so the next
+    /// post from another thread must wake it: `wakePending` is cleared here, under the same lock that posts
+    /// check. (It used to stay set when ``runJobs()`` stopped after its last round of a long burst, whose jobs
+    /// posted nothing more: the loop slept with the flag up, and every later post from another thread
+    /// skipped the wake-up — a receiver waited forever for a message already read, a close for its
+    /// listener's teardown.)
     private func waitTimeout() -> Int32 {
         queue.withLock { queue -> Int32 in
             if !queue.jobs.isEmpty { return 0 }
+            queue.wakePending = false
             guard let nearest = queue.timers.map(\.deadline).min() else { return -1 }
             let now = Self.now()
             if nearest <= now { return 0 }
@@ -205,7 +219,8 @@ package final class Reactor: @unchecked Sendable {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+    /// `duration` in nanoseconds; negative durations are 0.
+    package static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)

@@ -10,6 +10,9 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <malloc.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /// The errno of the calling thread (Swift cannot read the macro directly in every toolchain).
 static inline int cms_errno(void) { return errno; }
@@ -23,6 +26,15 @@ static inline uint32_t cms_epollet(void) { return EPOLLET; }
 static inline uint32_t cms_epollerr(void) { return EPOLLERR; }
 static inline uint32_t cms_epollhup(void) { return EPOLLHUP; }
 static inline uint32_t cms_epollrdhup(void) { return EPOLLRDHUP; }
+
+/// The bytes the kernel holds for `fd` that have not been read yet (FIONREAD), or 0 when unknown.
+static inline int cms_unread_bytes(int fd) {
+    int count = 0;
+    return ioctl(fd, FIONREAD, &count) == 0 ? count : 0;
+}
+
+/// The kernel's id of the calling thread (gettid(2)).
+static inline int cms_thread_id(void) { return (int)syscall(SYS_gettid); }
 
 /// Sets glibc's mmap and trim thresholds (mallopt(3)); returns 1 when both were accepted.
 static inline int cms_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {

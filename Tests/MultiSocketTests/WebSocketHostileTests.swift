@@ -1,0 +1,68 @@
+import MultiSocket
+import MultiSocketTestSupport
+import Testing
+
+/// WebSocket peers that misbehave within the protocol: a ping flood whose pongs are never read, a
+/// fragmented message that never ends.
+@Suite(.timeLimit(.minutes(2)))
+struct WebSocketHostileTests {
+    /// A client floods pings as fast as a non-blocking socket goes and never reads the pongs. The server
+    /// stops reading from it once its pongs back up (it used to queue them without bound, copying the whole
+    /// backlog for each one: memory and an I/O thread at 100 %), so the flood stalls, the pipe's output stays
+    /// bounded, and another client is served promptly all along.
+    @Test func pingFloodThatNeverReadsIsBounded() async throws {
+        let server = Socket()
+        let address = try server.listen(Transport.ws.uniqueAddress("pingflood"))
+        let echo = Task {
+            for try await message in server.messages { try? await server.sendTo(message.source, message.content) }
+        }
+        let hostile = try PlainClient(address)
+        try await WS.handshake(hostile, path: Self.path(of: address))
+        let ping = WS.frame(0x9, [UInt8](repeating: 0x70, count: 125))
+        let flood = repeated(ping, count: 512 * 1024)
+        let flooding = Task { await hostile.flood(flood, stall: 500) }
+
+        let client = Socket()
+        try await client.dial("\(address)")
+        for round in 0..<50 {
+            try await client.send(bigEndianBytes(UInt32(round)))
+            let reply = try await withTimeout(5, "echo \(round) during the flood") { try await client.receive() }
+            #expect(reply.content == bigEndianBytes(UInt32(round)))
+        }
+        let written = await flooding.value
+        #expect(written < flood.count, "the server kept reading pings it could not answer (\(written) bytes)")
+        var largest = 0
+        for pipe in server.connector.pipes { largest = max(largest, await pipe.footprint().output) }
+        #expect(largest <= 256 * 1024, "\(largest) bytes of output queued")
+        echo.cancel()
+        hostile.close()
+        await client.close()
+        await server.close()
+    }
+
+    /// A client that sends the first fragment of a message and nothing more is closed after the
+    /// partial-frame timeout, with a close frame saying why.
+    @Test func fragmentedMessageThatNeverEndsIsClosed() async throws {
+        let server = Socket(options: SocketOptions(partialFrameTimeout: .milliseconds(300)))
+        let address = try server.listen(Transport.ws.uniqueAddress("fragstall"))
+        let events = server.events()
+        let hostile = try PlainClient(address)
+        try await WS.handshake(hostile, path: Self.path(of: address))
+        try hostile.write(WS.frame(0x2, Array(WS.inner([1, 2, 3, 4]).prefix(6)), final: false))
+        let reason = try await Await.event(events, "the unfinished message rejected", timeout: 10) { event -> FrameError? in
+            if case .frameRejected(_, let reason) = event { return reason }
+            return nil
+        }
+        #expect(reason == .stalled(buffered: 0))
+        let close = await WS.readFrame(hostile)
+        #expect(close.opcode == 0x8)
+        #expect(await hostile.readUntilClosed().isClosed)
+        hostile.close()
+        await server.close()
+    }
+
+    static func path(of address: Address) -> String {
+        guard case .ws(_, _, let path) = address else { return "/" }
+        return path
+    }
+}

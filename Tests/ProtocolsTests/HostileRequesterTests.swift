@@ -1,0 +1,37 @@
+import MultiSocketProtocols
+import MultiSocketTestSupport
+import Testing
+
+/// Requesters that misbehave against a `Rep`, and what the server does about it.
+@Suite(.timeLimit(.minutes(2)))
+struct HostileRequesterTests {
+    /// A requester that floods requests and never reads its replies, but stays connected. Replies are best
+    /// effort: once its pipe is full they are dropped and counted, so the workers never park on it and
+    /// a well-behaved requester is served promptly throughout. (Replies that waited for room wedged every
+    /// worker on the first full pipe.)
+    @Test(arguments: [Transport.tcp, Transport.ipc])
+    func requesterThatNeverReadsCannotStallTheWorkers(over transport: Transport) async throws {
+        let rep = Rep()
+        let address = try rep.listen(transport.uniqueAddress("nonreader"))
+        let serving = Task { try await rep.serve(workers: 2) { $0.body } }
+        let hostile = try PlainClient(address)
+        // Request id 0x80000001 and a 4 KiB body, to-one, as a REQ peer would frame it.
+        let request = [0, Message.defaultTTL, 0, 0] + bigEndianBytes(4 + 4096) + [0x80, 0, 0, 1]
+            + [UInt8](repeating: 0x72, count: 4096)
+        let flooding = Task { await hostile.flood(repeated(request, count: 8192), stall: 1000) }
+        let req = Req()
+        try await req.dial("\(address)")
+        for round in 0..<100 {
+            let reply = try await req.request(bigEndianBytes(UInt32(round)), timeout: .seconds(5))
+            #expect(reply == bigEndianBytes(UInt32(round)))
+        }
+        _ = await flooding.value
+        #expect(rep.socket.statistics.drops[.queueFull, default: 0] > 0, "no reply to the non-reader was dropped")
+        let request2 = try await req.request(bytes("after"), timeout: .seconds(5))
+        #expect(text(request2) == "after")
+        hostile.close()
+        serving.cancel()
+        await req.socket.close()
+        await rep.socket.close()
+    }
+}
