@@ -9,6 +9,14 @@ public struct ConnectorOptions: Sendable {
     public var sendQueueSize: Int
     /// Whether TCP pipes disable Nagle's algorithm.
     public var tcpNoDelay: Bool
+    /// Whether TCP pipes send keep-alive probes (`SO_KEEPALIVE`), so that a peer whose host vanished is
+    /// noticed by the kernel and its pipe closed.
+    public var tcpKeepAlive: Bool
+    /// How long a frame may take to arrive once its first byte has (for ws, a fragmented message once its
+    /// first fragment has); a peer that stalls mid-frame longer has its pipe closed with
+    /// ``FrameError/stalled(buffered:)``. `nil`: no limit. Time spent paused by a full receive queue does
+    /// not count.
+    public var partialFrameTimeout: Duration?
     /// Whether dialers reconnect after a failed attempt or a lost pipe.
     public var reconnect: Bool
     /// The first reconnect delay; each failure multiplies it by a random factor in [1.1, 1.5).
@@ -24,6 +32,8 @@ public struct ConnectorOptions: Sendable {
         maxReceiveSize: Int? = 128 * 1024,
         sendQueueSize: Int = 64,
         tcpNoDelay: Bool = true,
+        tcpKeepAlive: Bool = true,
+        partialFrameTimeout: Duration? = .seconds(30),
         reconnect: Bool = true,
         minReconnectInterval: Duration = .milliseconds(100),
         maxReconnectInterval: Duration? = .seconds(8),
@@ -33,6 +43,8 @@ public struct ConnectorOptions: Sendable {
         self.maxReceiveSize = maxReceiveSize
         self.sendQueueSize = sendQueueSize
         self.tcpNoDelay = tcpNoDelay
+        self.tcpKeepAlive = tcpKeepAlive
+        self.partialFrameTimeout = partialFrameTimeout
         self.reconnect = reconnect
         self.minReconnectInterval = minReconnectInterval
         self.maxReconnectInterval = maxReconnectInterval
@@ -40,6 +52,7 @@ public struct ConnectorOptions: Sendable {
     }
 
     package func pipeOptions(raw: Bool) -> PipeOptions {
-        PipeOptions(maxReceiveSize: maxReceiveSize, sendQueueSize: sendQueueSize, tcpNoDelay: tcpNoDelay, raw: raw)
+        PipeOptions(maxReceiveSize: maxReceiveSize, sendQueueSize: sendQueueSize, tcpNoDelay: tcpNoDelay,
+                    tcpKeepAlive: tcpKeepAlive, partialFrameTimeout: partialFrameTimeout, raw: raw)
     }
 }

@@ -13,6 +13,12 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
     case lengthMismatch(expected: Int, actual: Int)
     /// The peer closed the connection in the middle of a frame; `buffered` bytes of it had arrived.
     case truncated(buffered: Int)
+    /// A frame (or a fragmented WebSocket message) took longer than the partial-frame timeout to arrive once
+    /// it had begun; `buffered` bytes of it had arrived.
+    case stalled(buffered: Int)
+    /// The peer reset the connection (it closed with data of ours unread, or crashed) while `unread` bytes it
+    /// had sent were not read yet: the pipe closes at once and those bytes are discarded.
+    case connectionReset(unread: Int)
     /// The frame arrived with ttl 0: it has no hop left to take. The message is dropped; the pipe stays.
     case ttlExpired
     /// A WebSocket peer broke RFC 6455, or sent what a ws pipe does not carry (text, an oversize message).
@@ -33,6 +39,8 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingDestination: "to-destination frame without a destination"
         case .lengthMismatch(let expected, let actual): "frame size \(actual) does not match its header (\(expected))"
         case .truncated(let buffered): "connection ended inside a frame (\(buffered) bytes buffered)"
+        case .stalled(let buffered): "frame not completed in time (\(buffered) bytes buffered)"
+        case .connectionReset(let unread): "connection reset by the peer with \(unread) bytes unread"
         case .ttlExpired: "ttl expired"
         case .webSocket(let violation): "WebSocket: \(violation)"
         }

@@ -281,6 +281,11 @@ final class InprocLink: PipeLink {
         channel.watchPendingOutput(side: side)
     }
 
+    /// In-process links hold messages, not bytes.
+    func footprint(_ report: @escaping @Sendable (_ readBuffer: Int, _ output: Int) -> Void) {
+        report(0, 0)
+    }
+
     func resumeReceiving() {
         channel.resume(receivingSide: side)
     }

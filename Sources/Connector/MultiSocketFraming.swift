@@ -11,6 +11,11 @@ struct MultiSocketFraming: StreamFraming {
         codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
     }
 
+    /// The content limit plus the longest header (254 source ids, 255 destination ids).
+    var maxUnitSize: Int? { codec.maxContentLength.map { $0 + WebSocketFraming.frameOverhead } }
+
+    var isMidMessage: Bool { false }
+
     @inline(__always)
     func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
         try codec.encode(message, into: &buffer)

@@ -33,6 +33,13 @@ public final class Pipe: Sendable, CustomStringConvertible {
         link.close()
     }
 
+    /// The bytes the pipe's link holds: its read buffer's size and the output queued but not yet written.
+    package func footprint() async -> (readBuffer: Int, output: Int) {
+        await withCheckedContinuation { continuation in
+            link.footprint { continuation.resume(returning: ($0, $1)) }
+        }
+    }
+
     /// Lets a pipe that the receiver paused deliver again.
     package func resumeReceiving() {
         link.resumeReceiving()

@@ -9,6 +9,9 @@ package protocol PipeDelegate: AnyObject, Sendable {
     func pipe(_ pipeID: UInt32, received messages: inout Ring<Message>) -> Bool
     /// The pipe's outbound queue emptied after a send reported it busy or full.
     func pipeDrained(_ pipeID: UInt32)
+    /// The pipe can send nothing more (its peer is gone for writing); it may still deliver what the peer
+    /// sent before. Whoever waits to send through it gives up now.
+    func pipeStoppedSending(_ pipeID: UInt32)
     /// A frame was rejected; for reasons that close the pipe, the close follows.
     func pipe(_ pipeID: UInt32, rejected reason: FrameError)
 }

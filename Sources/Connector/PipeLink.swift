@@ -17,6 +17,9 @@ package protocol PipeLink: AnyObject, Sendable {
     /// Whether messages are queued that the transport has not taken yet. When there are, the link reports
     /// ``PipeDelegate/pipeDrained(_:)`` once it has taken them all (a closing socket waits for that).
     func watchPendingOutput() -> Bool
+    /// Reports the bytes the link holds (its read buffer's size, and output queued but not yet written),
+    /// from the link's own thread: for diagnostics and tests of its bounds.
+    func footprint(_ report: @escaping @Sendable (_ readBuffer: Int, _ output: Int) -> Void)
     /// The address of this end, as text.
     var localAddress: String { get }
     /// The address of the other end, as text.

@@ -12,6 +12,13 @@ protocol StreamFraming: Sendable {
     /// stream, one message per read (`false`).
     static var framesRawContent: Bool { get }
 
+    /// The largest unit ``decode(_:arrivingOn:)`` accepts, header included, or `nil` when content is
+    /// unlimited: a link's read buffer never grows past it.
+    var maxUnitSize: Int? { get }
+
+    /// Whether a message has begun but not ended (a fragmented WebSocket message between its fragments).
+    var isMidMessage: Bool { get }
+
     /// Appends the bytes that carry `message`. Nothing is appended when it throws.
     ///
     /// - Throws: ``MultiSocketError`` with ``MultiSocketError/Code/messageTooLarge`` when the message cannot

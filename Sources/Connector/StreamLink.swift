@@ -52,12 +52,23 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         var framing: Framing
         /// `finish` found a writer active; the writer hands the close back to the reactor when it stops.
         var finishDeferred = false
+        /// Bytes of control replies in `pending` (pongs, close answers): bounded, see ``replyBacklogLimit``.
+        var replyBytes = 0
+        /// The read side stopped because its replies could not be written; the writer resumes it once they
+        /// are taken.
+        var readerWaitsForOutput = false
     }
 
-    /// What the writer does next.
-    private enum WriteStep {
-        case write(notify: Bool)
-        case stop(notify: Bool, finish: Bool)
+    /// What the writer does next, and what it reports first.
+    private struct WriteStep {
+        /// Write again (`true`) or stop, having given up the writer role.
+        var proceed: Bool
+        /// The queue drained: tell the delegate.
+        var notify = false
+        /// Tear the link down (a deferred `finish`).
+        var finish = false
+        /// Let the read side carry on: the replies it waited on were taken.
+        var resumeReader = false
     }
 
     /// What a sender does after queuing its frame.
@@ -90,7 +101,17 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @exclusivity(unchecked) private var readBuffer: UnsafeMutableRawBufferPointer
     @exclusivity(unchecked) private var readStart = 0
     @exclusivity(unchecked) private var readEnd = 0
+    /// The socket's receive queue is full: nothing is read until it resumes the link.
     @exclusivity(unchecked) private var receivingPaused = false
+    /// Control replies wait to be written: nothing is read until the writer takes them.
+    @exclusivity(unchecked) private var waitingForOutput = false
+    /// The peer is gone for writing and the delegate was not told yet (it had not started).
+    @exclusivity(unchecked) private var stoppedSendingBeforeStart = false
+    /// When the frame at the front of the read buffer began (monotonic nanoseconds), 0 when none is partial.
+    @exclusivity(unchecked) private var partialSince: UInt64 = 0
+    /// The partial-frame timer is armed.
+    @exclusivity(unchecked) private var partialTimer: UInt64?
+    private let partialFrameTimeout: UInt64?
     /// Messages decoded and not yet handed to the delegate.
     @exclusivity(unchecked) private var arrived = Ring<Message>()
     /// A drain happened before `start` gave the link its delegate.
@@ -108,6 +129,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// A send this soon after the previous direct write leaves the writing to the reactor, so that a
     /// stream of small messages goes out many per system call while a lone message still leaves at once.
     private static var directWriteSpacing: UInt64 { 25_000 }
+    /// Control replies queued beyond this many bytes stop the read side until the writer takes them: a
+    /// peer that floods pings and never reads its pongs costs a bounded buffer, not memory and CPU.
+    private static var replyBacklogLimit: Int { 16 * 1024 }
 
     /// `alreadyRead` holds bytes of the stream read before the link existed (after a WebSocket handshake).
     init(fd: Int32, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
@@ -120,6 +144,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         self.isRaw = options.raw
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
+        self.partialFrameTimeout = options.partialFrameTimeout.map(Reactor.nanoseconds)
         self.readBuffer = .allocate(byteCount: max(Self.initialReadSize, alreadyRead.count), alignment: 16)
         readBuffer.copyBytes(from: alreadyRead)
         readEnd = alreadyRead.count
@@ -127,6 +152,21 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     deinit {
         readBuffer.deallocate()
+    }
+
+    /// Frees what a finished link holds (its read buffer, queued output, undelivered messages): whoever still
+    /// refers to the pipe keeps only the small link object.
+    private func releaseBuffers() {
+        readBuffer.deallocate()
+        readBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+        readStart = 0
+        readEnd = 0
+        arrived = Ring()
+        writing = StreamOutput()
+        outbound.withLock { out in
+            out.pending = StreamOutput()
+            out.frameEnds = Ring()
+        }
     }
 
     func start(pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
@@ -153,10 +193,20 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 drainedBeforeStart = false
                 delegate.pipeDrained(pipeID)
             }
+            if stoppedSendingBeforeStart {
+                stoppedSendingBeforeStart = false
+                delegate.pipeStoppedSending(pipeID)
+            }
             if isRaw, delegate.pipe(pipeID, received: rawMessage([], kind: .connected)) == false {
                 receivingPaused = true
             }
             readAvailable()
+        }
+    }
+
+    func footprint(_ report: @escaping @Sendable (_ readBuffer: Int, _ output: Int) -> Void) {
+        reactor.execute { [self] in
+            report(readBuffer.count, outbound.withLock { $0.appended - $0.written })
         }
     }
 
@@ -289,19 +339,34 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Queues a reply the receiving framing asked for (a pong, a close answer) after the frames queued so
     /// far, and writes it if nobody is writing. With `sealing`, the link takes no more messages.
-    private func write(_ reply: Framing.Reply?, sealing: Bool) {
-        let writeHere = outbound.withLock { out -> Bool in
-            if out.closed || out.failed { return false }
+    ///
+    /// Returns `false` when replies are backing up (the peer does not read them): the read side must stop
+    /// until the writer takes them, which it reports through ``resumeAfterOutput()``.
+    @discardableResult
+    private func write(_ reply: Framing.Reply?, sealing: Bool) -> Bool {
+        let (writeHere, backedUp) = outbound.withLock { out -> (Bool, Bool) in
+            if out.closed || out.failed { return (false, false) }
             if sealing { out.sealed = true }
-            guard let reply else { return false }
+            guard let reply else { return (false, false) }
             let before = out.pending.count
             out.framing.encode(reply: reply, into: &out.pending.bytes)
             out.appended += out.pending.count - before
-            guard out.writer == .idle else { return false }
+            out.replyBytes += out.pending.count - before
+            let backedUp = out.replyBytes >= Self.replyBacklogLimit
+            if backedUp { out.readerWaitsForOutput = true }
+            guard out.writer == .idle else { return (false, backedUp) }
             out.writer = .active
-            return true
+            return (true, backedUp)
         }
         if writeHere { writeOut() }
+        return !backedUp
+    }
+
+    /// The writer took the replies the read side waited on: reading carries on.
+    private func resumeAfterOutput() {
+        guard waitingForOutput else { return }
+        waitingForOutput = false
+        readAvailable()
     }
 
     /// Writes while there is something to write; the caller holds the writer role and gives it up here.
@@ -315,23 +380,24 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             let step = outbound.withLock { out -> WriteStep in
                 out.written += sent
                 while let end = out.frameEnds.first, end <= out.written { _ = out.frameEnds.popFirst() }
-                var notify = false
+                var step = WriteStep(proceed: true)
                 if out.notifyOnDrain && out.frameEnds.count <= sendCapacity / 2 {
                     out.notifyOnDrain = false
-                    notify = true
+                    step.notify = true
                 }
                 if out.notifyWhenEmpty && out.frameEnds.isEmpty {
                     out.notifyWhenEmpty = false
-                    notify = true
+                    step.notify = true
                 }
                 if out.closed || out.failed {
                     out.writer = .idle
-                    return .stop(notify: false, finish: out.finishDeferred)
+                    return WriteStep(proceed: false, finish: out.finishDeferred)
                 }
                 if blocked {
                     if !out.writableSeen {
                         out.writer = .waitingForWritable
-                        return .stop(notify: notify, finish: false)
+                        step.proceed = false
+                        return step
                     }
                     blocked = false
                 }
@@ -340,19 +406,23 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                     writing.removeAll(keepingCapacity: writing.bytes.capacity <= Self.retainedBufferSize)
                     if out.pending.isEmpty {
                         out.writer = .idle
-                        return .stop(notify: notify, finish: false)
+                        step.proceed = false
+                        return step
                     }
                     swap(&writing, &out.pending)
+                    out.replyBytes = 0
+                    if out.readerWaitsForOutput {
+                        out.readerWaitsForOutput = false
+                        step.resumeReader = true
+                    }
                 }
-                return .write(notify: notify)
+                return step
             }
-            switch step {
-            case .stop(let notify, let finishNow):
-                if notify { notifyDrained() }
-                if finishNow { reactor.execute { [self] in finish() } }
+            if step.notify { notifyDrained() }
+            if step.resumeReader { reactor.execute { [self] in resumeAfterOutput() } }
+            if !step.proceed {
+                if step.finish { reactor.execute { [self] in finish() } }
                 return
-            case .write(let notify):
-                if notify { notifyDrained() }
             }
             let count = writing.write(to: fd)
             sent = 0
@@ -371,11 +441,36 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 out.writer = .idle
                 return out.finishDeferred
             }
-            // The peer is gone for writing, but what it sent before is still to be read: the read side
-            // carries on to the end of the stream, then closes the link.
-            reactor.execute { [self] in finishNow ? finish() : readAvailable() }
+            reactor.execute { [self] in finishNow ? finish() : writeFailed(reset: error == ECONNRESET) }
             return
         }
+    }
+
+    /// The peer is gone for writing. Whoever waits to send through the link gives up at once. What the peer
+    /// sent before is still delivered when it closed in order (the read side carries on to the end of the
+    /// stream, as far as the receive queue lets it); after a reset the link closes at once.
+    private func writeFailed(reset: Bool) {
+        guard !finished else { return }
+        if let delegate {
+            delegate.pipeStoppedSending(pipeID)
+        } else {
+            stoppedSendingBeforeStart = true
+        }
+        if reset && (receivingPaused || waitingForOutput) {
+            abort()
+        } else {
+            readAvailable()
+        }
+    }
+
+    /// The peer reset the connection: nothing more will arrive and nothing can be sent. Whatever the link
+    /// had not read yet (a paused link reads nothing) is discarded and reported, and the link closes now —
+    /// a full receive queue never keeps a dead connection open.
+    private func abort() {
+        guard !finished else { return }
+        let unread = readEnd - readStart + Int(cms_unread_bytes(fd))
+        if unread > 0 { delegate?.pipe(pipeID, rejected: .connectionReset(unread: unread)) }
+        finish()
     }
 
     private func notifyDrained() {
@@ -426,8 +521,30 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
         if events & cms_epollout() != 0 { writable() }
+        if events & cms_epollerr() != 0 && connectionWasReset() {
+            // Nothing more will come; a paused link does not wait for its receiver to catch up.
+            if receivingPaused || waitingForOutput {
+                abort()
+                return
+            }
+        }
         let hangUp = cms_epollhup() | cms_epollerr() | cms_epollrdhup()
+        // A paused link reads nothing (the bytes stay in the kernel); resuming reads to the end.
         if events & (cms_epollin() | hangUp) != 0 { readAvailable(stopAtShortRead: events & hangUp == 0) }
+    }
+
+    /// Whether the socket's pending error says the peer reset the connection. After an orderly close the
+    /// error is `EPIPE` (our write met the closed end): what the peer sent is whole and still delivered.
+    private func connectionWasReset() -> Bool {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return false }
+        if error != 0 && error != EPIPE {
+            if let delegate { delegate.pipeStoppedSending(pipeID) } else { stoppedSendingBeforeStart = true }
+            outbound.withLock { $0.failed = true }
+            return true
+        }
+        return false
     }
 
     func resumeReceiving() {
@@ -446,7 +563,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// less per message in a request/reply exchange). That is safe only when called for a readiness event
     /// without a hang-up: any data arriving later raises a new edge-triggered event.
     private func readAvailable(stopAtShortRead: Bool = false) {
-        guard !finished, delegate != nil else { return }
+        guard !finished, delegate != nil, !receivingPaused, !waitingForOutput else { return }
         for _ in 0..<Self.readsPerTurn {
             guard parseBuffered() else { return }
             if readEnd == readBuffer.count { compact() }
@@ -501,24 +618,25 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             switch result {
             case .message(let message, let consumed):
                 readStart += consumed
+                partialSince = 0
                 arrived.append(message)
                 if arrived.count >= Self.deliveryBatch, !deliverArrived() { return false }
             case .expired(let consumed):
                 readStart += consumed
+                partialSince = 0
                 delegate?.pipe(pipeID, rejected: .ttlExpired)
             case .needMore(let frameSize):
-                if let frameSize, frameSize > readBuffer.count - readStart {
-                    if frameSize > readBuffer.count {
-                        // Room for several such frames, so that one read takes more than one of them.
-                        grow(to: min(4 * frameSize, max(frameSize, 4 << 20)))
-                    } else {
-                        compact()
-                    }
-                }
+                notePartialFrame()
+                if let frameSize, frameSize > readBuffer.count - readStart { makeRoom(for: frameSize) }
                 return deliverArrived() && !finished
             case .consumed(let consumed, let reply):
                 readStart += consumed
-                if reply != nil { write(reply, sealing: false) }
+                if reply != nil, !write(reply, sealing: false) {
+                    // The peer does not read its replies: read nothing more until the writer takes them.
+                    waitingForOutput = true
+                    _ = deliverArrived()
+                    return false
+                }
                 if finished { return false }
             case .peerClosed(let consumed, let reply):
                 readStart += consumed
@@ -531,7 +649,44 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
         readStart = 0
         readEnd = 0
+        if framing.isMidMessage { notePartialFrame() } else { partialSince = 0 }
         return deliverArrived() && !finished
+    }
+
+    // MARK: Partial frames
+
+    /// A frame (or a fragmented message) has begun and not ended: it has ``PipeOptions/partialFrameTimeout``
+    /// to complete, counted from now unless it was counting already.
+    private func notePartialFrame() {
+        guard let timeout = partialFrameTimeout, partialSince == 0 else { return }
+        partialSince = Self.now()
+        if partialTimer == nil { armPartialTimer(after: timeout) }
+    }
+
+    private func armPartialTimer(after nanoseconds: UInt64) {
+        partialTimer = reactor.schedule(after: .nanoseconds(Int64(clamping: nanoseconds))) { [self] in
+            partialTimerFired()
+        }
+    }
+
+    /// Closes the link if its partial frame is still incomplete after the timeout; time spent paused by the
+    /// receiver or by unwritten replies does not count.
+    private func partialTimerFired() {
+        partialTimer = nil
+        guard !finished, partialSince != 0, let timeout = partialFrameTimeout else { return }
+        let now = Self.now()
+        if receivingPaused || waitingForOutput {
+            partialSince = now
+            armPartialTimer(after: timeout)
+            return
+        }
+        let elapsed = now &- partialSince
+        if elapsed < timeout {
+            armPartialTimer(after: timeout - elapsed)
+            return
+        }
+        delegate?.pipe(pipeID, rejected: .stalled(buffered: readEnd - readStart))
+        finish(.stalled(buffered: readEnd - readStart))
     }
 
     /// Hands the messages decoded so far to the delegate, which takes them all. Returns `false` when it
@@ -570,7 +725,18 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         readEnd = pending
     }
 
-    /// Grows the read buffer to `size` bytes, enough for a frame whose header the codec already validated.
+    /// Makes room after `readStart` for a frame of `frameSize` bytes whose header the framing validated:
+    /// the unparsed bytes move to the front, and a buffer they fill doubles — up to the frame's size, or the
+    /// framing's largest unit if that is more (so that a read can take more than one large frame). The
+    /// buffer grows with the bytes that arrive, never with what a header claims.
+    private func makeRoom(for frameSize: Int) {
+        compact()
+        guard frameSize > readBuffer.count, readEnd == readBuffer.count else { return }
+        let ceiling = max(frameSize, framing.maxUnitSize ?? frameSize)
+        grow(to: min(2 * readBuffer.count, ceiling))
+    }
+
+    /// Grows the read buffer to `size` bytes.
     private func grow(to size: Int) {
         let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         let pending = readEnd - readStart
@@ -614,6 +780,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         finished = true
         if registered { reactor.deregister(fd, handler: self) }
         Glibc.close(fd)
+        if let partialTimer { reactor.cancelTimer(partialTimer) }
+        partialTimer = nil
+        releaseBuffers()
         let onClose = self.onClose
         self.onClose = nil
         delegate = nil

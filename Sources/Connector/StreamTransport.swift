@@ -111,7 +111,7 @@ enum StreamTransport {
     static func makeLink(
         fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor
     ) -> StreamLink<MultiSocketFraming> {
-        SystemSocket.configureConnected(fd, family: family, noDelay: options.tcpNoDelay)
+        SystemSocket.configureConnected(fd, family: family, options: options)
         let scheme = family == AF_UNIX ? "ipc" : "tcp"
         return StreamLink(
             fd: fd, reactor: reactor, options: options, framing: MultiSocketFraming(options: options),

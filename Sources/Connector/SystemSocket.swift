@@ -52,8 +52,10 @@ enum SystemSocket {
     }
 
     /// Sets per-connection options on a connected stream socket.
-    static func configureConnected(_ fd: Int32, family: Int32, noDelay: Bool) {
-        if family != AF_UNIX && noDelay { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
+    static func configureConnected(_ fd: Int32, family: Int32, options: PipeOptions) {
+        guard family != AF_UNIX else { return }
+        if options.tcpNoDelay { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
+        if options.tcpKeepAlive { setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1) }
     }
 
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {

@@ -60,6 +60,11 @@ struct WebSocketFraming: StreamFraming {
         self.maskGenerator = role == .client ? UInt64.random(in: 0...UInt64.max) : 0
     }
 
+    /// The payload limit plus the longest WebSocket frame header; `nil` only when nothing limits content.
+    var maxUnitSize: Int? { limit >= Int(UInt32.max) ? nil : limit + 14 }
+
+    var isMidMessage: Bool { fragmenting }
+
     // MARK: Encoding
 
     mutating func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
@@ -114,7 +119,10 @@ struct WebSocketFraming: StreamFraming {
 
     /// Appends a final frame's header; returns the masking key when this end masks (and has appended it).
     private mutating func appendHeader(opcode: UInt8, length: Int, to buffer: inout [UInt8]) -> UInt64? {
-        buffer.reserveCapacity(buffer.count + 14 + length)
+        // Geometric growth: reserving exactly what each frame needs would copy everything queued before it on
+        // every frame appended to a full buffer (quadratic under a flood of small frames).
+        let needed = buffer.count + 14 + length
+        if needed > buffer.capacity { buffer.reserveCapacity(Swift.max(needed, 2 * buffer.capacity)) }
         buffer.append(0x80 | opcode)
         let maskBit: UInt8 = role == .client ? 0x80 : 0
         if length < 126 {

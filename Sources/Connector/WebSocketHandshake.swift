@@ -66,7 +66,22 @@ enum WebSocketHandshake {
     }
 
     /// Splits a header (with or without its blank line) into start line and fields; `nil` if malformed.
+    ///
+    /// Control bytes are refused anywhere (RFC 9110 §5.5: a field value is visible characters, spaces and
+    /// tabs; CR and LF only as line ends), so a header cannot smuggle a line break or a NUL into a value.
     static func parseHeader(_ bytes: ArraySlice<UInt8>) -> Header? {
+        var previous: UInt8 = 0
+        for (offset, byte) in bytes.enumerated() {
+            let next = offset + 1 < bytes.count ? bytes[bytes.startIndex + offset + 1] : 0x0A
+            switch byte {
+            case 0x0D where next != 0x0A: return nil
+            case 0x0A where previous != 0x0D: return nil
+            case 0x09, 0x0D, 0x0A: break
+            case 0x00..<0x20, 0x7F: return nil
+            default: break
+            }
+            previous = byte
+        }
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
         while lines.last?.isEmpty == true { lines.removeLast() }

@@ -51,7 +51,7 @@ enum WebSocketTransport {
         fd: Int32, family: Int32, role: WebSocketFraming.Role, path: String, options: PipeOptions,
         reactor: Reactor, alreadyRead: [UInt8]
     ) -> StreamLink<WebSocketFraming> {
-        SystemSocket.configureConnected(fd, family: family, noDelay: options.tcpNoDelay)
+        SystemSocket.configureConnected(fd, family: family, options: options)
         let local = SystemSocket.describe(fd, peer: false, scheme: "ws")
         let remote = SystemSocket.describe(fd, peer: true, scheme: "ws")
         return StreamLink(

@@ -31,12 +31,8 @@ extension Socket: ConnectorHandler {
 
     package func connectorRemoved(_ pipe: Pipe) {
         let waiters = state.withLock { state -> [SocketState.PendingSend] in
-            guard let entry = state.pipes.removeValue(forKey: pipe.id) else { return [] }
-            entry.removed = true
-            state.pausedPipes[pipe.id] = nil
-            state.statistics.pipesRemoved += 1
-            var entryWaiters = entry.waiters
-            return entryWaiters.removeAll().compactMap { state.pendingSends.removeValue(forKey: $0) }
+            guard let entry = state.remove(pipe.id) else { return [] }
+            return entry.waiters.removeAll().compactMap { state.pendingSends.removeValue(forKey: $0) }
         }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipe.id) closed")
         for waiter in waiters { waiter.continuation.resume(throwing: broken) }
@@ -107,6 +103,17 @@ extension Socket: ConnectorHandler {
         }
         state.withLock { $0.statistics.rejectedFrames += 1 }
         hub.emit(.frameRejected(pipeID: pipeID, reason: reason))
+    }
+
+    package func pipeStoppedSending(_ pipeID: UInt32) {
+        let waiters = state.withLock { state -> [SocketState.PendingSend] in
+            guard let entry = state.pipes[pipeID] else { return [] }
+            entry.stoppedSending = true
+            return entry.waiters.removeAll().compactMap { state.pendingSends.removeValue(forKey: $0) }
+        }
+        let broken = MultiSocketError(.brokenPath, "pipe \(pipeID) can no longer send")
+        for waiter in waiters { waiter.continuation.resume(throwing: broken) }
+        checkLinger()
     }
 
     package func pipeDrained(_ pipeID: UInt32) {

@@ -139,6 +139,16 @@ public final class Socket: Sendable {
         return try attempt(message, through: pipe(named: first, for: message, counting: true).0, counted: &counted)
     }
 
+    /// Sends `content` along `path` as ``sendTo(_:_:)`` does when the pipe takes it at once; when the pipe
+    /// is full, sends nothing, counts a ``DropReason/queueFull`` drop and throws `messageDropped`. For
+    /// protocol layers whose replies must never wait on a peer that does not read (``sendTo(_:_:)`` would).
+    /// - Throws: as ``sendTo(_:_:)``, with `messageDropped` for a full pipe; never `CancellationError`.
+    package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8]) throws {
+        if try sendToWithoutWaiting(path, content) { return }
+        drop(.queueFull)
+        throw MultiSocketError(.messageDropped, "queue of the pipe to \(path) full")
+    }
+
     /// Sends a copy of `content` to every current pipe.
     ///
     /// Waits for each full pipe in turn (best effort: skips it and counts a drop). Pipes that close
@@ -301,7 +311,7 @@ public final class Socket: Sendable {
         let waiters = state.withLock { state in
             state.lifecycle = .closed
             let left = state.shared.removeAll().count
-            state.statistics.drops[.lingerExpired, default: 0] += left
+            if left > 0 { state.statistics.drops[.lingerExpired, default: 0] += left }
             defer { state.closeWaiters = [] }
             return state.closeWaiters
         }
@@ -327,8 +337,11 @@ public final class Socket: Sendable {
         }
     }
 
+    /// Whether nothing queued is left to flush. A message a dispatcher has taken from the shared queue but not
+    /// yet handed to its pipe counts as queued (its entry is held): otherwise a close checking in that window
+    /// would find nothing queued and close the pipe under the batch.
     static func isDrained(_ state: SocketState) -> Bool {
-        state.shared.isEmpty && !state.pipes.values.contains { $0.pipe.link.watchPendingOutput() }
+        state.sharedQueueDelivered && !state.pipes.values.contains { $0.pipe.link.watchPendingOutput() }
     }
 
     /// Resumes the close that waits for queues to drain, once they have.

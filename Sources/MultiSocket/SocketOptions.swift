@@ -23,6 +23,11 @@ public struct SocketOptions: Sendable {
     public var maxReconnectInterval: Duration?
     /// Whether TCP pipes disable Nagle's algorithm.
     public var tcpNoDelay: Bool
+    /// Whether TCP pipes send keep-alive probes (see ``ConnectorOptions/tcpKeepAlive``).
+    public var tcpKeepAlive: Bool
+    /// How long a frame may take to arrive once it has begun; a peer stalling mid-frame longer loses its
+    /// pipe (see ``ConnectorOptions/partialFrameTimeout``). `nil`: no limit.
+    public var partialFrameTimeout: Duration?
     /// The protocol this socket speaks, checked against each peer's; `nil` for a plain socket.
     public var identity: ProtocolIdentity?
     /// Called for each new pipe before it is added: return `nil` to admit it or a reason to refuse it.
@@ -41,6 +46,8 @@ public struct SocketOptions: Sendable {
         minReconnectInterval: Duration = .milliseconds(100),
         maxReconnectInterval: Duration? = .seconds(8),
         tcpNoDelay: Bool = true,
+        tcpKeepAlive: Bool = true,
+        partialFrameTimeout: Duration? = .seconds(30),
         identity: ProtocolIdentity? = nil,
         pipeVeto: (@Sendable (Pipe) -> String?)? = nil
     ) {
@@ -55,6 +62,8 @@ public struct SocketOptions: Sendable {
         self.minReconnectInterval = minReconnectInterval
         self.maxReconnectInterval = maxReconnectInterval
         self.tcpNoDelay = tcpNoDelay
+        self.tcpKeepAlive = tcpKeepAlive
+        self.partialFrameTimeout = partialFrameTimeout
         self.identity = identity
         self.pipeVeto = pipeVeto
     }
@@ -65,6 +74,8 @@ public struct SocketOptions: Sendable {
             maxReceiveSize: maxReceiveSize,
             sendQueueSize: sendQueueSize,
             tcpNoDelay: tcpNoDelay,
+            tcpKeepAlive: tcpKeepAlive,
+            partialFrameTimeout: partialFrameTimeout,
             reconnect: reconnect,
             minReconnectInterval: minReconnectInterval,
             maxReconnectInterval: maxReconnectInterval

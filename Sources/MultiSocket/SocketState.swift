@@ -19,6 +19,8 @@ struct SocketState {
         var busy = false
         /// The pipe was removed from the socket.
         var removed = false
+        /// The pipe can send nothing more (its peer is gone for writing); it may still deliver.
+        var stoppedSending = false
         /// The entry is in the idle ring (at most once).
         var inIdleRing = false
         /// Incremented on each drain report; lets a writer tell whether a drain raced its write.
@@ -31,7 +33,7 @@ struct SocketState {
         }
 
         /// Whether a to-one message may go to this pipe now.
-        var canTake: Bool { !held && !busy && !removed && !pipe.isRaw }
+        var canTake: Bool { !held && !busy && !removed && !stoppedSending && !pipe.isRaw }
     }
 
     struct PendingSend {
@@ -54,12 +56,49 @@ struct SocketState {
     var pendingSends: [UInt64: PendingSend] = [:]
     var pipes: [UInt32: PipeEntry] = [:]
     /// Pipes that may take a to-one message, least recently used first. Entries that turned busy, held or
-    /// removed since are skipped (and dropped) when met.
+    /// removed since are skipped (and dropped) when met; removed ones are also swept out once they are half
+    /// the ring, so that a socket that never sends to one peer does not keep every pipe it ever had.
     var idle = Ring<PipeEntry>()
+    /// Removed entries still in `idle`.
+    var removedInIdle = 0
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
     var lingerWaiter: UnsafeContinuation<Void, Never>?
     var closeWaiters: [UnsafeContinuation<Void, Never>] = []
+
+    /// Forgets a removed pipe: its entry leaves the table, and the idle ring is swept when removed entries
+    /// make up half of it. Returns the entry, if the pipe was there.
+    mutating func remove(_ pipeID: UInt32) -> PipeEntry? {
+        guard let entry = pipes.removeValue(forKey: pipeID) else { return nil }
+        entry.removed = true
+        pausedPipes[pipeID] = nil
+        statistics.pipesRemoved += 1
+        if entry.inIdleRing {
+            removedInIdle += 1
+            if 2 * removedInIdle >= idle.count { sweepIdle() }
+        }
+        return entry
+    }
+
+    /// Drops removed entries from the idle ring, keeping the others in order.
+    private mutating func sweepIdle() {
+        var kept = Ring<PipeEntry>()
+        while let entry = idle.popFirst() {
+            if entry.removed {
+                entry.inIdleRing = false
+            } else {
+                kept.append(entry)
+            }
+        }
+        idle = kept
+        removedInIdle = 0
+    }
+
+    /// Whether every message sent to one peer reached a transport: none waits in the shared queue, and none
+    /// is in a dispatcher's hands between the queue and a pipe (a held entry).
+    var sharedQueueDelivered: Bool {
+        shared.isEmpty && !pipes.values.contains { $0.held }
+    }
 
     mutating func makeID() -> UInt64 {
         nextID += 1
@@ -88,16 +127,22 @@ struct SocketState {
                 idle.append(entry)
                 return entry
             }
-            entry.inIdleRing = false
+            leaveIdle(entry)
         }
         return nil
+    }
+
+    /// Marks an entry popped from the idle ring as out of it.
+    private mutating func leaveIdle(_ entry: PipeEntry) {
+        entry.inIdleRing = false
+        if entry.removed { removedInIdle -= 1 }
     }
 
     /// Takes the least recently used pipe that can take a to-one message, and holds it (for a dispatcher
     /// of the shared queue).
     mutating func takeIdlePipe() -> PipeEntry? {
         while let entry = idle.popFirst() {
-            entry.inIdleRing = false
+            leaveIdle(entry)
             if entry.canTake {
                 entry.held = true
                 return entry

@@ -46,16 +46,22 @@ public final class Rep: ProtocolRole {
 
     /// Sends `body` as the reply to `request`, back along its path.
     ///
-    /// Waits while the requester's pipe is full. Cancellation while waiting sends nothing.
-    /// - Throws: ``MultiSocketError`` `brokenPath` (the requester is gone), `closed`, `messageTooLarge`;
-    ///   `CancellationError`.
+    /// Replies are best effort, as in mangos: a reply never waits for a requester that does not read. When
+    /// the requester's pipe is full (its queue of ``SocketOptions/sendQueueSize`` replies beyond what the
+    /// kernel took), the reply is dropped, counted as ``DropReason/queueFull``, and `messageDropped` is
+    /// thrown; a requester that reads gets its replies, and one that stops reading cannot stall the workers
+    /// serving everyone else. Its ``Req`` times out or resends. Never suspends, so cancellation has no
+    /// effect.
+    /// - Throws: ``MultiSocketError`` `brokenPath` (the requester is gone), `messageDropped` (its pipe is
+    ///   full), `closed`, `messageTooLarge`.
     public func reply(to request: Request, _ body: [UInt8]) async throws {
-        try await socket.sendTo(request.path, ProtocolHeader.encode(request.id) + body)
+        try socket.sendToOrDrop(request.path, ProtocolHeader.encode(request.id) + body)
     }
 
     /// Serves requests with `workers` concurrent tasks until the socket closes: each worker receives a
     /// request, calls `handler`, and sends back what it returns (`nil`: no reply). A handler error drops
-    /// that request (the requester times out or resends); a reply whose requester is gone is dropped.
+    /// that request (the requester times out or resends); a reply whose requester is gone, or whose pipe is full
+    /// (see ``reply(to:_:)``), is dropped.
     ///
     /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
     /// reply) and throws `CancellationError`.

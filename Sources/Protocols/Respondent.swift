@@ -46,10 +46,12 @@ public final class Respondent: ProtocolRole {
 
     /// Sends `body` as this respondent's answer to `survey`, back along its path.
     ///
-    /// Waits while the surveyor's pipe is full. Cancellation while waiting sends nothing.
-    /// - Throws: ``MultiSocketError`` `brokenPath` (the surveyor is gone), `closed`, `messageTooLarge`;
-    ///   `CancellationError`.
+    /// Answers are best effort, like ``Rep/reply(to:_:)``: when the surveyor's pipe is full the answer is
+    /// dropped, counted as ``DropReason/queueFull``, and `messageDropped` is thrown, so a surveyor that does
+    /// not read never stalls the respondent. Never suspends.
+    /// - Throws: ``MultiSocketError`` `brokenPath` (the surveyor is gone), `messageDropped` (its pipe is
+    ///   full), `closed`, `messageTooLarge`.
     public func respond(to survey: Survey, _ body: [UInt8]) async throws {
-        try await socket.sendTo(survey.path, ProtocolHeader.encode(survey.id) + body)
+        try socket.sendToOrDrop(survey.path, ProtocolHeader.encode(survey.id) + body)
     }
 }

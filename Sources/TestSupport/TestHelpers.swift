@@ -197,6 +197,14 @@ private func loopback(_ port: UInt16) -> sockaddr_in {
     return address
 }
 
+/// `chunk` repeated `count` times, back to back (a flood of identical frames).
+public func repeated(_ chunk: [UInt8], count: Int) -> [UInt8] {
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(chunk.count * count)
+    for _ in 0..<count { bytes.append(contentsOf: chunk) }
+    return bytes
+}
+
 /// A plain blocking stream client (tcp on loopback, or ipc), for sending hand-made (often malformed)
 /// bytes and for playing a raw peer. Reads run on a thread of their own, keeping the cooperative pool free.
 public final class PlainClient: Sendable {
@@ -349,6 +357,60 @@ public final class PlainClient: Sendable {
             }
             return bytes
         }
+    }
+
+    /// Writes what the kernel takes now of `bytes[offset...]` (at most `limit` bytes) without blocking (a writer on a non-blocking
+    /// socket); returns the bytes taken, 0 when the socket buffer is full, -1 when the connection failed.
+    public func writeAvailable(_ bytes: [UInt8], from offset: Int = 0, upTo limit: Int = .max) -> Int {
+        while true {
+            let written = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, min($0.count - offset, limit), Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if written >= 0 { return written }
+            if errno == EINTR { continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+        }
+    }
+
+    /// Waits up to `milliseconds` for the socket to take more bytes; returns whether it will.
+    public func waitWritable(milliseconds: Int32) async -> Bool {
+        let fd = self.fd
+        return await offloaded {
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            return poll(&entry, 1, milliseconds) == 1 && entry.revents & Int16(POLLOUT) != 0
+        }
+    }
+
+    /// How a ``flood(_:segment:stall:)`` ended.
+    public enum FloodEnd: Sendable, Equatable {
+        /// Everything was written.
+        case complete
+        /// The peer took nothing for the stall time.
+        case stalled
+        /// The connection failed (the peer closed or reset it).
+        case failed
+    }
+
+    /// Writes `bytes` as fast as a non-blocking writer can, at most `segment` bytes per system call (small
+    /// segments make a readiness event on the peer for each), until everything is written, the peer has
+    /// taken nothing for `stall` milliseconds, or the connection fails. Returns the bytes written and why it
+    /// stopped.
+    public func flood(_ bytes: [UInt8], segment: Int = 1 << 20, stall: Int32 = 300) async -> (written: Int, end: FloodEnd) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = writeAvailable(bytes, from: offset, upTo: segment)
+            if written < 0 { return (offset, .failed) }
+            offset += written
+            if written == 0, !(await waitWritable(milliseconds: stall)) { return (offset, .stalled) }
+        }
+        return (offset, .complete)
+    }
+
+    /// Closes the connection with a reset (`SO_LINGER` 0), as a peer that crashed or left data unread does.
+    public func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
     }
 
     /// Half-closes: the peer sees end of stream; reading still works.

@@ -176,6 +176,13 @@ struct WebSocketTransportTests {
                    bytes: Array("GET /good HTTP/1.1\r\n".utf8)
                        + Array(String(repeating: "X-Padding: 0123456789abcdef\r\n", count: 400).utf8)),
         BadRequest(description: "garbage", bytes: Array("\u{16}\u{03}\u{01}\r\n\r\n".utf8)),
+        BadRequest(description: "NUL in a value", bytes: replacing("Host", with: "Host: 127.0.0.1\u{0}evil")),
+        BadRequest(description: "control byte in a value", bytes: replacing("Host", with: "Host: 127.0.0.1\u{1b}[2J")),
+        BadRequest(description: "DEL in a value", bytes: replacing("Host", with: "Host: 127.0.0.1\u{7f}")),
+        BadRequest(description: "bare LF in a value",
+                   bytes: replacing("Host", with: "Host: 127.0.0.1\nX-Injected: yes")),
+        BadRequest(description: "bare CR in a value",
+                   bytes: replacing("Host", with: "Host: 127.0.0.1\rX-Injected: yes")),
     ]
 
     /// Each bad request gets HTTP 400 and a closed connection, makes no pipe, and the listener keeps serving.

@@ -22,9 +22,9 @@ struct SurveyTests {
         // A deadline alone also ends a survey, with whatever arrived.
         let clock = ContinuousClock()
         let start = clock.now
-        let all = try await surveyor.survey(bytes("r"), deadline: .milliseconds(300))
+        let all = try await surveyor.survey(bytes("r"), deadline: .seconds(2))
         #expect(all.count == 3)
-        #expect(clock.now - start >= .milliseconds(300))
+        #expect(clock.now - start >= .seconds(2))
         for respondent in respondents { await respondent.close() }
         for task in answering { await task.value }
         await surveyor.close()
