@@ -12,6 +12,21 @@ final class PatternCounters: Sendable {
     let clients = Atomic(0)
 }
 
+extension PatternCounters {
+    /// The shared part of a tally.
+    func tally(_ pattern: SoakPattern) -> SoakTally {
+        var tally = SoakTally(pattern: pattern)
+        tally.sent = sent.value
+        tally.received = received.value
+        tally.lost = lost.value
+        tally.corrupt = corrupt.value
+        tally.missing = missing.value
+        tally.errors = errors.value
+        tally.clients = clients.value
+        return tally
+    }
+}
+
 extension Atomic where Value == Int {
     /// Adds `amount`, relaxed: the counters order nothing.
     func bump(_ amount: Int = 1) {

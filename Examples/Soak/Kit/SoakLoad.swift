@@ -8,18 +8,3 @@ protocol SoakLoad: Sendable {
     /// The counters now.
     func tally() -> SoakTally
 }
-
-extension PatternCounters {
-    /// The shared part of a tally.
-    func tally(_ pattern: SoakPattern) -> SoakTally {
-        var tally = SoakTally(pattern: pattern)
-        tally.sent = sent.value
-        tally.received = received.value
-        tally.lost = lost.value
-        tally.corrupt = corrupt.value
-        tally.missing = missing.value
-        tally.errors = errors.value
-        tally.clients = clients.value
-        return tally
-    }
-}
