@@ -19,12 +19,19 @@ final class LoadControl: Sendable {
 
     private let stop = Atomic(false)
     private let nextPeer = Atomic<UInt32>(1)
+    private let connections = Atomic(0)
 
     /// Whether the load should wind down: clients say bye and close, servers drain.
     var stopped: Bool { stop.load(ordering: .acquiring) }
 
     /// Tells every load to wind down.
     func stopAll() { stop.store(true, ordering: .releasing) }
+
+    /// Counts a client's successful dial.
+    func connected() { connections.add(1, ordering: .relaxed) }
+
+    /// Successful dials so far, churn included.
+    var connectedClients: Int { connections.load(ordering: .relaxed) }
 
     /// A peer id unique within the run (0 is the publisher's).
     func peerID() -> UInt32 { nextPeer.add(1, ordering: .relaxed).oldValue }

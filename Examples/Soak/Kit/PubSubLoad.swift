@@ -126,6 +126,7 @@ final class PubSubLoad: SoakLoad {
             sub.subscribe([UInt8]())
             do {
                 try await sub.dial(address)
+                control.connected()
             } catch {
                 counters.errors.bump()
                 await sub.close()

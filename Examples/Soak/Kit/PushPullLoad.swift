@@ -81,6 +81,7 @@ final class PushPullLoad: SoakLoad {
             let push = Push()
             do {
                 try await push.dial(address)
+                control.connected()
             } catch {
                 counters.errors.bump()
                 await push.close()

@@ -61,6 +61,7 @@ final class ReqRepLoad: SoakLoad {
             let req = Req()
             do {
                 try await req.dial(address)
+                control.connected()
             } catch {
                 counters.errors.bump()
                 await req.close()

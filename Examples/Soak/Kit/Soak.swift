@@ -24,13 +24,19 @@ public enum Soak {
                + "\(SoakSummary.format(options.seconds)) s, \(options.size)-byte payloads, churn \(options.churn)/s, "
                + "pub window \(options.pubWindow), warm-up \(SoakSummary.format(options.effectiveWarmup)) s, "
                + "rss tolerance \(SoakSummary.format(options.rssToleranceMiB)) MiB")
-        let clock = ContinuousClock()
-        let start = clock.now
         let running = Task {
             await withTaskGroup(of: Void.self) { group in
                 for load in loads { group.addTask { await load.run(control) } }
             }
         }
+        // The clock starts once every client is connected (or after a minute): on a loaded machine a hundred
+        // dials per pattern take a while, and that time is no part of the soak.
+        let clients = options.peers * loads.count
+        await control.drain(within: .seconds(60), quiet: .seconds(60), progress: { 0 }) {
+            control.connectedClients >= clients
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
         let end = start + seconds(options.seconds)
         let warmedUp = start + seconds(options.effectiveWarmup)
         var baseline: ProcessMetrics?
