@@ -69,7 +69,7 @@ public struct SoakSummary: Sendable {
             var line = "  \(name)\(String(repeating: " ", count: max(1, 10 - name.count)))"
                 + "sent \(tally.sent), received \(tally.received), lost \(tally.lost), corrupt \(tally.corrupt)"
             if tally.pattern == .pubsub {
-                line += ", missing \(tally.missing) of which counted best-effort drops \(tally.countedDrops)"
+                line += ", missing \(tally.missing), counted best-effort drops \(tally.countedDrops)"
             }
             line += ", errors \(tally.errors), clients \(tally.clients)"
             lines.append(line)

@@ -13,7 +13,8 @@ public struct SoakTally: Sendable, Hashable {
     /// Messages that arrived wrong: a bad checksum, a reply that is not the request, a duplicate or a
     /// sequence number out of order.
     public var corrupt = 0
-    /// Messages a best-effort socket dropped and counted (the publisher's full subscriber queues).
+    /// Messages a best-effort socket dropped and counted (the publisher's full subscriber queues). It may
+    /// exceed ``missing``: a drop for a subscriber that then left is never seen missing.
     public var countedDrops = 0
     /// Messages missing at their receivers (gaps and tails), counted drops included (pubsub only).
     public var missing = 0
