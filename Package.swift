@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "SwitchChain", targets: ["SwitchChain"]),
         .executable(name: "msperf", targets: ["MSPerf"]),
         .executable(name: "mscat", targets: ["MSCat"]),
+        .executable(name: "soak", targets: ["Soak"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -50,6 +51,9 @@ let package = Package(
             dependencies: ["MSCatCore", "MultiSocketProtocols"],
             path: "Examples/MSCat/App"
         ),
+        .target(name: "SoakKit", dependencies: ["MultiSocketProtocols"], path: "Examples/Soak/Kit",
+                swiftSettings: callerExecutor),
+        .executableTarget(name: "Soak", dependencies: ["SoakKit"], path: "Examples/Soak/Tool"),
         .testTarget(
             name: "ConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
@@ -71,6 +75,11 @@ let package = Package(
             path: "Tests/MSPerfTests"
         ),
         .testTarget(name: "MSCatTests", dependencies: ["MSCatCore"], path: "Tests/MSCatTests"),
+        .testTarget(
+            name: "SoakTests",
+            dependencies: ["SoakKit", "MultiSocketTestSupport"],
+            path: "Tests/SoakTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -176,6 +176,8 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
     private let closed = Atomic(false)
     /// The socket file this listener created (ipc only); removed on close only if it is still that file.
     private let socketFileInode: UInt?
+    /// Retries accepting after the process ran out of descriptors. Touched only on the reactor thread.
+    private var retry = AcceptRetry()
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
          accept: @escaping @Sendable (any PipeLink) -> Void) {
@@ -190,8 +192,17 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
 
     func reactorEvent(_ events: UInt32) {
         guard events & cms_epollin() != 0 else { return }
-        SystemSocket.acceptPending(fd, while: { !closed.load(ordering: .acquiring) }) { connection in
+        acceptPending()
+    }
+
+    /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed listener's timer does
+    /// nothing: its descriptor may already belong to something else).
+    private func acceptPending() {
+        retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
             accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
+        } retry: { [weak self] in
+            guard let self, !closed.load(ordering: .acquiring) else { return }
+            acceptPending()
         }
     }
 
@@ -199,6 +210,7 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { continuation in
             reactor.execute { [self] in
+                retry.cancel(on: reactor)
                 reactor.deregister(fd, handler: self)
                 Glibc.close(fd)
                 if case .ipc(let path) = address, let inode = socketFileInode, Self.inode(of: path) == inode {

@@ -106,18 +106,46 @@ enum SystemSocket {
         }
     }
 
-    /// The port a socket is bound to.
+    /// How ``acceptPending(_:while:_:)`` ended.
+    enum AcceptOutcome: Equatable {
+        /// No connection is waiting (`EAGAIN`): the next one raises a new edge.
+        case drained
+        /// `open` stopped holding.
+        case stopped
+        /// The process or the system ran out of descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
+        /// `ENOMEM`) with connections possibly still waiting: no new edge comes for them, so try again later.
+        case exhausted(Int32)
+        /// The listening socket itself failed (`EBADF`, `EINVAL`, …).
+        case failed(Int32)
+    }
+
     /// Accepts every connection waiting on the listening socket `fd` (edge-triggered: until `EAGAIN`), handing
     /// each new descriptor to `handle`, while `open` holds.
-    static func acceptPending(_ fd: Int32, while open: () -> Bool, _ handle: (Int32) -> Void) {
+    ///
+    /// A connection that failed before it could be accepted (`ECONNABORTED`, `EPROTO`, the network errors
+    /// accept(2) passes on for Linux, `EPERM`) is skipped, not the end of the loop: the connections behind it
+    /// would otherwise wait for an edge that never comes.
+    static func acceptPending(_ fd: Int32, while open: () -> Bool, _ handle: (Int32) -> Void) -> AcceptOutcome {
         while open() {
             let connection = cms_accept(fd)
-            if connection < 0 {
-                if cms_errno() == EINTR { continue }
-                return
+            if connection >= 0 {
+                handle(connection)
+                continue
             }
-            handle(connection)
+            let error = cms_errno()
+            switch error {
+            case EINTR, ECONNABORTED, EPROTO, EPERM, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH,
+                 EOPNOTSUPP, ENETUNREACH:
+                continue
+            case EAGAIN, EWOULDBLOCK:
+                return .drained
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                return .exhausted(error)
+            default:
+                return .failed(error)
+            }
         }
+        return .stopped
     }
 
     /// The text in a NUL-terminated C buffer.
@@ -125,6 +153,7 @@ enum SystemSocket {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The port a socket is bound to.
     static func boundPort(_ fd: Int32) -> UInt16 {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

@@ -221,6 +221,8 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
     private let closed = Atomic(false)
     /// Handshakes under way. Touched only on the reactor thread.
     private var handshakes: [ObjectIdentifier: ServerHandshake] = [:]
+    /// Retries accepting after the process ran out of descriptors. Touched only on the reactor thread.
+    private var retry = AcceptRetry()
 
     init(fd: Int32, key: String, family: Int32, reactor: Reactor) {
         self.fd = fd
@@ -231,10 +233,19 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
 
     func reactorEvent(_ events: UInt32) {
         guard events & cms_epollin() != 0 else { return }
-        SystemSocket.acceptPending(fd, while: { !closed.load(ordering: .acquiring) }) { connection in
+        acceptPending()
+    }
+
+    /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed server's timer does
+    /// nothing: its descriptor may already belong to something else).
+    private func acceptPending() {
+        retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
             let handshake = ServerHandshake(fd: connection, server: self)
             handshakes[ObjectIdentifier(handshake)] = handshake
             handshake.start()
+        } retry: { [weak self] in
+            guard let self, !closed.load(ordering: .acquiring) else { return }
+            acceptPending()
         }
     }
 
@@ -248,6 +259,7 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { continuation in
             reactor.execute { [self] in
+                retry.cancel(on: reactor)
                 reactor.deregister(fd, handler: self)
                 Glibc.close(fd)
                 for handshake in Array(handshakes.values) { handshake.abort() }
