@@ -18,8 +18,9 @@ struct AcceptRetry {
     private(set) var delay: Duration?
     private var timer: UInt64?
 
-    /// Accepts every waiting connection of the listening socket `fd`, handing each descriptor to `handle`,
-    /// while `open` holds. If accepting ran out of resources, arms a timer on `reactor` that calls `retry`
+    /// Accepts the waiting connections of the listening socket `fd`, handing each descriptor to `handle`,
+    /// while `open` holds; after a batch of them (``SystemSocket/acceptBatch``) the rest is accepted by
+    /// `retry` posted as a job, after the other work of the turn. If accepting ran out of resources, arms a timer on `reactor` that calls `retry`
     /// (which should check that the listener is still open and call this again); otherwise clears the
     /// back-off. A timer already armed is replaced.
     mutating func acceptPending(_ fd: Int32, on reactor: Reactor, while open: () -> Bool, _ handle: (Int32) -> Void,
@@ -32,6 +33,12 @@ struct AcceptRetry {
         let outcome = SystemSocket.acceptPending(fd, while: open) { connection in
             accepted = true
             handle(connection)
+        }
+        if case .yielded = outcome {
+            // More may wait, and no new edge comes for them: the rest after this turn's other work.
+            delay = nil
+            reactor.execute(retry)
+            return
         }
         guard case .exhausted = outcome, open() else {
             delay = nil

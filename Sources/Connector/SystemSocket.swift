@@ -106,12 +106,18 @@ enum SystemSocket {
         }
     }
 
+    /// The most connections one call of ``acceptPending(_:while:_:)`` accepts.
+    static let acceptBatch = 64
+
     /// How ``acceptPending(_:while:_:)`` ended.
     enum AcceptOutcome: Equatable {
         /// No connection is waiting (`EAGAIN`): the next one raises a new edge.
         case drained
         /// `open` stopped holding.
         case stopped
+        /// A batch of connections was accepted and more may wait: carry on after the rest of the turn, so
+        /// that a flood of connections cannot keep the I/O thread from every other socket.
+        case yielded
         /// The process or the system ran out of descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
         /// `ENOMEM`) with connections possibly still waiting: no new edge comes for them, so try again later.
         case exhausted(Int32)
@@ -119,16 +125,19 @@ enum SystemSocket {
         case failed(Int32)
     }
 
-    /// Accepts every connection waiting on the listening socket `fd` (edge-triggered: until `EAGAIN`), handing
-    /// each new descriptor to `handle`, while `open` holds.
+    /// Accepts the connections waiting on the listening socket `fd` (edge-triggered: until `EAGAIN`, or
+    /// ``acceptBatch`` of them), handing each new descriptor to `handle`, while `open` holds.
     ///
     /// A connection that failed before it could be accepted (`ECONNABORTED`, `EPROTO`, the network errors
     /// accept(2) passes on for Linux, `EPERM`) is skipped, not the end of the loop: the connections behind it
     /// would otherwise wait for an edge that never comes.
     static func acceptPending(_ fd: Int32, while open: () -> Bool, _ handle: (Int32) -> Void) -> AcceptOutcome {
+        var accepted = 0
         while open() {
+            if accepted == acceptBatch { return .yielded }
             let connection = cms_accept(fd)
             if connection >= 0 {
+                accepted += 1
                 handle(connection)
                 continue
             }

@@ -18,7 +18,23 @@ struct HostileRequesterTests {
         // Request id 0x80000001 and a 4 KiB body, to-one, as a REQ peer would frame it.
         let request = [0, Message.defaultTTL, 0, 0] + bigEndianBytes(4 + 4096) + [0x80, 0, 0, 1]
             + [UInt8](repeating: 0x72, count: 4096)
-        let flooding = Task { await hostile.flood(repeated(request, count: 8192), stall: 1000).end }
+        let flood = repeated(request, count: 256)
+        // Flood until the server has dropped a reply to the non-reader: its pipe is full, and a reply that
+        // waited for room would now park a worker.
+        let stoppedAt = try await withTimeout(30, "a reply to the non-reader dropped") {
+            var offset = 0
+            while rep.socket.statistics.drops[.queueFull, default: 0] == 0 {
+                try Task.checkCancellation()
+                let written = hostile.writeAvailable(flood, from: offset)
+                if written < 0 { throw MultiSocketError(.closed, "the server closed the flooding requester") }
+                offset = (offset + written) % flood.count
+                if written == 0 { _ = await hostile.waitWritable(milliseconds: 50) }
+            }
+            return offset
+        }
+        // It keeps flooding (from where it stopped, mid-frame or not) while a well-behaved requester is served.
+        let rest = Array(flood[stoppedAt...]) + repeated(request, count: 2048)
+        let flooding = Task { await hostile.flood(rest, stall: 1000).end }
         let req = Req()
         try await req.dial("\(address)")
         for round in 0..<100 {
@@ -26,9 +42,6 @@ struct HostileRequesterTests {
             #expect(reply == bigEndianBytes(UInt32(round)))
         }
         _ = await flooding.value
-        #expect(rep.socket.statistics.drops[.queueFull, default: 0] > 0, "no reply to the non-reader was dropped")
-        let request2 = try await req.request(bytes("after"), timeout: .seconds(20))
-        #expect(text(request2) == "after")
         hostile.close()
         serving.cancel()
         await req.socket.close()
