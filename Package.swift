@@ -54,9 +54,23 @@ let package = Package(
         .target(name: "SoakKit", dependencies: ["MultiSocketProtocols"], path: "Examples/Soak/Kit",
                 swiftSettings: callerExecutor),
         .executableTarget(name: "Soak", dependencies: ["SoakKit"], path: "Examples/Soak/Tool"),
+        // Fuzzing (Fuzz/README.md): the properties checked live in FuzzHarness, which the tests also run on
+        // the committed corpus; each Fuzz* executable is one libFuzzer entry point. Fuzz/run.sh builds them with
+        // `-sanitize=fuzzer,address -DFUZZING`, which makes their main run libFuzzer's driver (CFuzzDriver
+        // declares it); a plain build makes them programs that do nothing.
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .target(name: "FuzzHarness", dependencies: ["MultiSocketConnector"], path: "Fuzz/Harness"),
+        .executableTarget(name: "FuzzFrames", dependencies: ["FuzzHarness", "CFuzzDriver"],
+                          path: "Fuzz/Targets/Frames"),
+        .executableTarget(name: "FuzzWebSocket", dependencies: ["FuzzHarness", "CFuzzDriver"],
+                          path: "Fuzz/Targets/WebSocket"),
+        .executableTarget(name: "FuzzHandshake", dependencies: ["FuzzHarness", "CFuzzDriver"],
+                          path: "Fuzz/Targets/Handshake"),
+        .executableTarget(name: "FuzzAddress", dependencies: ["FuzzHarness", "CFuzzDriver"],
+                          path: "Fuzz/Targets/Address"),
         .testTarget(
             name: "ConnectorTests",
-            dependencies: ["MultiSocketConnector", "MultiSocketTestSupport"],
+            dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "FuzzHarness"],
             path: "Tests/ConnectorTests"
         ),
         .testTarget(

@@ -84,6 +84,10 @@ public enum Address: Sendable, Hashable, CustomStringConvertible {
             portText = rest[rest.index(after: colon)...]
         }
         guard !host.isEmpty else { throw MultiSocketError(.badAddress, "'\(text)' has no host") }
+        // Brackets only enclose an IPv6 literal: a host with one in it would not survive `description`.
+        guard !host.contains(where: { $0 == "[" || $0 == "]" }) else {
+            throw MultiSocketError(.badAddress, "'\(text)': a bracket in the host")
+        }
         guard let port = UInt16(portText) else { throw MultiSocketError(.badAddress, "'\(text)': bad port") }
         return (host == "*" ? nil : String(host), port)
     }

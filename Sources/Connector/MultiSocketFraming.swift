@@ -1,13 +1,13 @@
 /// The tcp and ipc framing: multisocket frames back to back on the stream (``MultiSocketCodec``), and raw
 /// content as the bare byte stream.
-struct MultiSocketFraming: StreamFraming {
+package struct MultiSocketFraming: StreamFraming {
     typealias Reply = Never
 
     static var framesRawContent: Bool { false }
 
     private let codec: MultiSocketCodec
 
-    init(options: PipeOptions) {
+    package init(options: PipeOptions) {
         codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
     }
 
@@ -38,7 +38,7 @@ struct MultiSocketFraming: StreamFraming {
     func encodeClose(reason: FrameError?, into buffer: inout [UInt8]) {}
 
     @inline(__always)
-    func decode(
+    package func decode(
         _ bytes: UnsafeMutableRawBufferPointer,
         arrivingOn pipeID: UInt32
     ) throws(FrameError) -> StreamDecodeResult<Never> {

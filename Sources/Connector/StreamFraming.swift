@@ -54,7 +54,7 @@ protocol StreamFraming: Sendable {
 }
 
 /// What a ``StreamFraming`` found at the start of a link's read buffer.
-enum StreamDecodeResult<Reply: Sendable>: Sendable {
+package enum StreamDecodeResult<Reply: Sendable>: Sendable {
     /// A whole message and the number of bytes it took.
     case message(Message, consumed: Int)
     /// A whole, well-formed frame whose ttl had run out: skip `consumed` bytes and count a drop.

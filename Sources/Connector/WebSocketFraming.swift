@@ -6,9 +6,9 @@
 /// answered with pongs, a close frame is answered with a close frame and ends the link, text messages and
 /// anything RFC 6455 forbids are rejected. The size limit is checked from the length field and the running
 /// total of fragments, before anything is buffered.
-struct WebSocketFraming: StreamFraming {
+package struct WebSocketFraming: StreamFraming {
     /// Which end of the connection this is.
-    enum Role: Sendable {
+    package enum Role: Sendable {
         /// The end that dialed: masks its frames.
         case client
         /// The end that accepted: never masks.
@@ -16,7 +16,7 @@ struct WebSocketFraming: StreamFraming {
     }
 
     /// A control frame to send back.
-    enum Reply: Sendable, Equatable {
+    package enum Reply: Sendable, Equatable {
         /// Answers a ping with its payload.
         case pong([UInt8])
         /// Answers a close frame, echoing its status code (none when it had none).
@@ -34,14 +34,14 @@ struct WebSocketFraming: StreamFraming {
 
     /// The most a multisocket frame adds to its content: the fixed header and the longest valid paths
     /// (254 source ids, 255 destination ids).
-    static let frameOverhead = MultiSocketCodec.headerSize + 4 * (254 + 255)
+    package static let frameOverhead = MultiSocketCodec.headerSize + 4 * (254 + 255)
 
     static var framesRawContent: Bool { true }
 
     let role: Role
     let raw: Bool
     /// The longest message payload accepted.
-    let limit: Int
+    package let limit: Int
     private let codec: MultiSocketCodec
 
     // The sending half's state.
@@ -51,7 +51,7 @@ struct WebSocketFraming: StreamFraming {
     private var fragments: [UInt8] = []
     private var fragmenting = false
 
-    init(role: Role, options: PipeOptions) {
+    package init(role: Role, options: PipeOptions) {
         self.role = role
         self.raw = options.raw
         self.codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
@@ -189,7 +189,7 @@ struct WebSocketFraming: StreamFraming {
 
     // MARK: Decoding
 
-    mutating func decode(
+    package mutating func decode(
         _ bytes: UnsafeMutableRawBufferPointer,
         arrivingOn pipeID: UInt32
     ) throws(FrameError) -> StreamDecodeResult<Reply> {

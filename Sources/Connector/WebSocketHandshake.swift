@@ -1,28 +1,30 @@
 /// The RFC 6455 opening handshake as pure functions: building and checking the HTTP/1.1 upgrade request
 /// and its response. The I/O that carries them is in ``WebSocketTransport``.
-enum WebSocketHandshake {
+package enum WebSocketHandshake {
     /// The subprotocol a framed ws pipe offers and requires: one multisocket frame per binary message.
-    static let subprotocol = "multisocket.binary"
+    package static let subprotocol = "multisocket.binary"
     /// The longest request or response header accepted, blank line included.
-    static let maxHeaderSize = 8 * 1024
+    package static let maxHeaderSize = 8 * 1024
     /// The WebSocket version this implementation speaks.
     static let version = "13"
     private static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// An upgrade request, as the server reads it.
-    struct Request: Equatable {
+    package struct Request: Equatable {
         /// The request target (path and query), which picks the listener.
-        var path: String
+        package var path: String
         /// `Sec-WebSocket-Key`.
-        var key: String
+        package var key: String
         /// The subprotocols the client offers, in its order of preference.
-        var protocols: [String]
+        package var protocols: [String]
     }
 
     /// Why a server turns a request down: the HTTP status and a one-line reason sent as the body.
-    struct Refusal: Error, Equatable {
-        var status: Int
-        var reason: String
+    package struct Refusal: Error, Equatable {
+        /// The HTTP status code.
+        package var status: Int
+        /// Why, in one line.
+        package var reason: String
         /// Extra header lines for the response (for a version mismatch, the version spoken).
         var headers: [String] = []
     }
@@ -48,7 +50,7 @@ enum WebSocketHandshake {
     }
 
     /// A fresh `Sec-WebSocket-Key`: 16 random bytes in base64.
-    static func makeKey() -> String {
+    package static func makeKey() -> String {
         var generator = SystemRandomNumberGenerator()
         return Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
@@ -56,7 +58,7 @@ enum WebSocketHandshake {
     // MARK: Reading headers
 
     /// The offset just past the blank line that ends an HTTP header in `bytes`, if it holds one.
-    static func headerEnd(in bytes: [UInt8]) -> Int? {
+    package static func headerEnd(in bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
         for index in 3..<bytes.count where bytes[index] == 0x0A && bytes[index - 1] == 0x0D
             && bytes[index - 2] == 0x0A && bytes[index - 3] == 0x0D {
@@ -103,7 +105,7 @@ enum WebSocketHandshake {
     // MARK: Server side
 
     /// Checks an upgrade request (its header, blank line optional) against RFC 6455 §4.2.1.
-    static func parseRequest(_ bytes: ArraySlice<UInt8>) -> Result<Request, Refusal> {
+    package static func parseRequest(_ bytes: ArraySlice<UInt8>) -> Result<Request, Refusal> {
         guard let header = parseHeader(bytes) else { return .failure(Refusal(status: 400, reason: "malformed header")) }
         let parts = header.startLine.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[2] == "HTTP/1.1" else {
@@ -134,7 +136,7 @@ enum WebSocketHandshake {
     }
 
     /// The `101 Switching Protocols` response that accepts `request`, selecting `subprotocol` if given.
-    static func response(accepting request: Request, subprotocol: String?) -> [UInt8] {
+    package static func response(accepting request: Request, subprotocol: String?) -> [UInt8] {
         var text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         text += "Sec-WebSocket-Accept: \(acceptValue(for: request.key))\r\n"
         if let subprotocol { text += "Sec-WebSocket-Protocol: \(subprotocol)\r\n" }
@@ -142,7 +144,7 @@ enum WebSocketHandshake {
     }
 
     /// The error response for `refusal`; the server closes the connection after it.
-    static func response(refusing refusal: Refusal) -> [UInt8] {
+    package static func response(refusing refusal: Refusal) -> [UInt8] {
         let phrase = switch refusal.status {
         case 400: "Bad Request"
         case 404: "Not Found"
@@ -171,7 +173,7 @@ enum WebSocketHandshake {
     ///   ``MultiSocketError/Code/connectionRefused`` for a 404 (nobody listens at that path: like a closed
     ///   port, worth redialing), ``MultiSocketError/Code/protocolMismatch`` for anything else (another
     ///   status, not HTTP, a wrong accept value, a missing or unexpected subprotocol or extension).
-    static func checkResponse(
+    package static func checkResponse(
         _ bytes: ArraySlice<UInt8>,
         key: String,
         subprotocol: String?,
