@@ -57,10 +57,12 @@ package enum WebSocketHandshake {
 
     // MARK: Reading headers
 
-    /// The offset just past the blank line that ends an HTTP header in `bytes`, if it holds one.
-    package static func headerEnd(in bytes: [UInt8]) -> Int? {
+    /// The offset just past the blank line that ends an HTTP header in `bytes`, if it holds one. No blank line
+    /// ends before offset `start` (a reader passes how many bytes it had already searched, so that a header
+    /// trickled in byte by byte costs a linear search, not a quadratic one).
+    package static func headerEnd(in bytes: [UInt8], searchedBefore start: Int = 0) -> Int? {
         guard bytes.count >= 4 else { return nil }
-        for index in 3..<bytes.count where bytes[index] == 0x0A && bytes[index - 1] == 0x0D
+        for index in max(3, start)..<bytes.count where bytes[index] == 0x0A && bytes[index - 1] == 0x0D
             && bytes[index - 2] == 0x0A && bytes[index - 3] == 0x0D {
             return index + 1
         }

@@ -322,11 +322,13 @@ final class ServerHandshake: ReactorHandler, @unchecked Sendable {
             case .done:
                 return
             case .reading:
+                let searched = received.count
                 switch WebSocketTransport.readSome(fd, into: &received) {
                 case .wouldBlock: return
                 case .closed: return end()
                 case .progress:
-                    if let end = WebSocketHandshake.headerEnd(in: received), end <= WebSocketHandshake.maxHeaderSize {
+                    if let end = WebSocketHandshake.headerEnd(in: received, searchedBefore: searched),
+                       end <= WebSocketHandshake.maxHeaderSize {
                         decide(headerEnd: end)
                     } else if received.count > WebSocketHandshake.maxHeaderSize {
                         refuse(WebSocketHandshake.Refusal(status: 400, reason: "request header longer than 8 KiB"))
@@ -459,11 +461,13 @@ private final class ClientHandshake: ReactorHandler, @unchecked Sendable {
         case .progress: break
         }
         while true {
+            let searched = received.count
             switch WebSocketTransport.readSome(fd, into: &received) {
             case .wouldBlock: return
             case .closed: return fail(lost())
             case .progress:
-                if let end = WebSocketHandshake.headerEnd(in: received), end <= WebSocketHandshake.maxHeaderSize {
+                if let end = WebSocketHandshake.headerEnd(in: received, searchedBefore: searched),
+                   end <= WebSocketHandshake.maxHeaderSize {
                     return finish(headerEnd: end)
                 }
                 if received.count > WebSocketHandshake.maxHeaderSize {

@@ -177,6 +177,8 @@ struct HandshakeMessageTests {
         #expect(WebSocketHandshake.headerEnd(in: bytes) == bytes.count - 4)
         #expect(WebSocketHandshake.headerEnd(in: Array(bytes.prefix(bytes.count - 5))) == nil)
         #expect(WebSocketHandshake.headerEnd(in: Array("\r\n\r".utf8)) == nil)
+        // A search that resumes where the last one stopped still finds a blank line split across reads.
+        #expect(WebSocketHandshake.headerEnd(in: bytes, searchedBefore: bytes.count - 6) == bytes.count - 4)
     }
 }
 
