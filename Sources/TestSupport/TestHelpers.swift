@@ -25,19 +25,86 @@ public struct TimeoutError: Error, CustomStringConvertible {
 
 /// Runs `body`, failing with ``TimeoutError`` if it takes longer than `seconds`. The deadline is a safety
 /// net that turns a hang into a failure; it is never used to let something happen.
+///
+/// On the deadline `body` is cancelled and the error thrown at once, without waiting for `body` to end: a
+/// body stuck in something cancellation cannot reach (a `Task`'s `value`, a continuation nobody resumes)
+/// fails its test instead of hanging the whole run.
 public func withTimeout<T: Sendable>(
     _ seconds: Double,
     _ what: String = "operation",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            throw TimeoutError(what: what, seconds: seconds)
+    let race = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation,
+                       body: Task { race.finish(with: await Result(catching: body)) },
+                       deadline: Task {
+                           try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                           race.finish(with: .failure(Task.isCancelled ? CancellationError()
+                                                                        : TimeoutError(what: what, seconds: seconds)))
+                       })
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.cancel()
+    }
+}
+
+/// The first of a body and its deadline to finish resumes the caller; the other is cancelled.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var outcome: Result<T, any Error>?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, body: Task<Void, Never>, deadline: Task<Void, Never>) {
+        let (early, cancel) = state.withLock { state -> (Result<T, any Error>?, Bool) in
+            state.tasks = [body, deadline]
+            if let outcome = state.outcome { return (outcome, false) }
+            state.continuation = continuation
+            return (nil, state.cancelled)
+        }
+        if let early {
+            continuation.resume(with: early)
+            body.cancel()
+            deadline.cancel()
+        } else if cancel {
+            self.cancel()
+        }
+    }
+
+    func finish(with outcome: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard state.outcome == nil else { return (nil, []) }
+            state.outcome = outcome
+            defer { state.continuation = nil }
+            return (state.continuation, state.tasks)
+        }
+        continuation?.resume(with: outcome)
+        for task in tasks { task.cancel() }
+    }
+
+    func cancel() {
+        let tasks = state.withLock { state -> [Task<Void, Never>] in
+            state.cancelled = true
+            return state.tasks
+        }
+        for task in tasks { task.cancel() }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
     }
 }
 

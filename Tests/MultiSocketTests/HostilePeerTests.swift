@@ -75,7 +75,7 @@ struct HostilePeerTests {
         #expect(readBuffer <= 64 * 1024)
 
         let total = (written + frame.count - 1) / frame.count
-        let counting = Task {
+        async let counted = withTimeout(30, "\(total) messages") {
             var count = 0
             while count < total {
                 let message = try await receiver.receive()
@@ -90,7 +90,7 @@ struct HostilePeerTests {
             try await offloaded { Result { try writer.write(tail) } }.get()
         }
         writer.close()
-        #expect(try await withTimeout(30, "\(total) messages") { try await counting.value } == total)
+        #expect(try await counted == total)
         await receiver.close()
     }
 
