@@ -631,6 +631,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 return deliverArrived() && !finished
             case .consumed(let consumed, let reply):
                 readStart += consumed
+                // A whole control frame; only a fragmented message still under way keeps its clock running.
+                if !framing.isMidMessage { partialSince = 0 }
                 if reply != nil, !write(reply, sealing: false) {
                     // The peer does not read its replies: read nothing more until the writer takes them.
                     waitingForOutput = true

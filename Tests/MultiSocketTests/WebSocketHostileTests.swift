@@ -45,6 +45,40 @@ struct WebSocketHostileTests {
         await server.close()
     }
 
+    /// A client that pings steadily, in writes that split its frames, and reads its pongs is not stalling:
+    /// each whole control frame restarts the partial-frame clock. (A link counted from the first split ping
+    /// and closed a healthy pinging peer once the timeout passed.)
+    @Test func steadyPingsSplitAcrossReadsAreNotAStall() async throws {
+        let server = Socket(options: SocketOptions(partialFrameTimeout: .milliseconds(200)))
+        let address = try server.listen(Transport.ws.uniqueAddress("steadyping"))
+        let events = server.events()
+        let client = try PlainClient(address)
+        try await WS.handshake(client, path: Self.path(of: address))
+        let pipe = try await Await.event(events, "the pinging client's pipe") { event -> Pipe? in
+            if case .pipeAdded(let pipe) = event { return pipe }
+            return nil
+        }
+        let reading = Task { await client.readUntilClosed() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let ping = WS.frame(0x9, [UInt8](repeating: 0x71, count: 100))
+        // Every write ends in the middle of a ping, so no read the server makes ends between two frames.
+        let half = ping.count / 2
+        try client.write(Array(ping[..<half]))
+        let shifted = Array(ping[half...]) + Array(ping[..<half])
+        let burst = repeated(shifted, count: 100)
+        while clock.now - start < .seconds(1) {
+            let (_, end) = await client.flood(burst, segment: ping.count, stall: 2000)
+            #expect(end == .complete)
+            if end != .complete { break }
+        }
+        #expect(server.connector.pipe(pipe.id) != nil, "a steadily pinging client was closed")
+        #expect(server.statistics.rejectedFrames == 0)
+        client.close()
+        _ = await reading.value
+        await server.close()
+    }
+
     /// A client that sends the first fragment of a message and nothing more is closed after the
     /// partial-frame timeout, with a close frame saying why.
     @Test func fragmentedMessageThatNeverEndsIsClosed() async throws {
