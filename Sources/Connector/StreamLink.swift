@@ -727,15 +727,18 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         readEnd = pending
     }
 
-    /// Makes room after `readStart` for a frame of `frameSize` bytes whose header the framing validated:
-    /// the unparsed bytes move to the front, and a buffer they fill doubles — up to the frame's size, or the
-    /// framing's largest unit if that is more (so that a read can take more than one large frame). The
-    /// buffer grows with the bytes that arrive, never with what a header claims.
+    /// Makes room after `readStart` for a frame of `frameSize` bytes whose header the framing validated. A
+    /// buffer full of bytes that arrived doubles, up to the framing's largest unit (or the frame, if content
+    /// is unlimited): large frames then come several per read, and what is moved to the front after each read
+    /// is the small remainder. Otherwise the unparsed bytes move to the front. The buffer grows with the
+    /// bytes that arrive, never with what a header claims.
     private func makeRoom(for frameSize: Int) {
-        compact()
-        guard frameSize > readBuffer.count, readEnd == readBuffer.count else { return }
         let ceiling = max(frameSize, framing.maxUnitSize ?? frameSize)
-        grow(to: min(2 * readBuffer.count, ceiling))
+        if readEnd == readBuffer.count && readBuffer.count < ceiling {
+            grow(to: min(2 * readBuffer.count, ceiling))
+        } else {
+            compact()
+        }
     }
 
     /// Grows the read buffer to `size` bytes.
