@@ -20,9 +20,9 @@ struct AcceptRetry {
 
     /// Accepts the waiting connections of the listening socket `fd`, handing each descriptor to `handle`,
     /// while `open` holds; after a batch of them (``SystemSocket/acceptBatch``) the rest is accepted by
-    /// `retry` posted as a job, after the other work of the turn. If accepting ran out of resources, arms a timer on `reactor` that calls `retry`
-    /// (which should check that the listener is still open and call this again); otherwise clears the
-    /// back-off. A timer already armed is replaced.
+    /// `retry` posted as a job, after the other work of the turn. If accepting ran out of resources, arms a
+    /// timer on `reactor` that calls `retry` (which should check that the listener is still open and call this
+    /// again); otherwise clears the back-off. A timer already armed is replaced.
     mutating func acceptPending(_ fd: Int32, on reactor: Reactor, while open: () -> Bool, _ handle: (Int32) -> Void,
                                 retry: @escaping @Sendable () -> Void) {
         if let timer {

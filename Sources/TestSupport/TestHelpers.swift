@@ -61,7 +61,8 @@ private final class TimeoutRace<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func start(_ continuation: CheckedContinuation<T, any Error>, body: Task<Void, Never>, deadline: Task<Void, Never>) {
+    func start(_ continuation: CheckedContinuation<T, any Error>, body: Task<Void, Never>,
+               deadline: Task<Void, Never>) {
         let (early, cancel) = state.withLock { state -> (Result<T, any Error>?, Bool) in
             state.tasks = [body, deadline]
             if let outcome = state.outcome { return (outcome, false) }
@@ -78,7 +79,8 @@ private final class TimeoutRace<T: Sendable>: Sendable {
     }
 
     func finish(with outcome: Result<T, any Error>) {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+        typealias Resume = (CheckedContinuation<T, any Error>?, [Task<Void, Never>])
+        let (continuation, tasks) = state.withLock { state -> Resume in
             guard state.outcome == nil else { return (nil, []) }
             state.outcome = outcome
             defer { state.continuation = nil }
@@ -426,12 +428,14 @@ public final class PlainClient: Sendable {
         }
     }
 
-    /// Writes what the kernel takes now of `bytes[offset...]` (at most `limit` bytes) without blocking (a writer on a non-blocking
-    /// socket); returns the bytes taken, 0 when the socket buffer is full, -1 when the connection failed.
+    /// Writes what the kernel takes now of `bytes[offset...]` (at most `limit` bytes) without blocking, as a
+    /// writer on a non-blocking socket does; returns the bytes taken, 0 when the socket buffer is full, -1 when
+    /// the connection failed.
     public func writeAvailable(_ bytes: [UInt8], from offset: Int = 0, upTo limit: Int = .max) -> Int {
         while true {
             let written = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, min($0.count - offset, limit), Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                Glibc.send(fd, $0.baseAddress! + offset, min($0.count - offset, limit),
+                           Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
             if written >= 0 { return written }
             if errno == EINTR { continue }
@@ -462,7 +466,8 @@ public final class PlainClient: Sendable {
     /// segments make a readiness event on the peer for each), until everything is written, the peer has
     /// taken nothing for `stall` milliseconds, or the connection fails. Returns the bytes written and why it
     /// stopped.
-    public func flood(_ bytes: [UInt8], segment: Int = 1 << 20, stall: Int32 = 300) async -> (written: Int, end: FloodEnd) {
+    public func flood(_ bytes: [UInt8], segment: Int = 1 << 20,
+                      stall: Int32 = 300) async -> (written: Int, end: FloodEnd) {
         var offset = 0
         while offset < bytes.count {
             let written = writeAvailable(bytes, from: offset, upTo: segment)

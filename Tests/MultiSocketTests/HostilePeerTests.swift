@@ -141,7 +141,8 @@ struct HostilePeerTests {
         #expect(await stalling.readUntilClosed().isClosed)
         for index in 0..<3 {
             try slow.write(Self.frame([UInt8(index)]))
-            #expect(try await withTimeout(10, "whole frame \(index)") { try await receiver.receive() }.content == [UInt8(index)])
+            let message = try await withTimeout(10, "whole frame \(index)") { try await receiver.receive() }
+            #expect(message.content == [UInt8(index)])
         }
         #expect(receiver.statistics.pipes == 1)
         slow.close()
@@ -171,7 +172,9 @@ struct HostilePeerTests {
         defer { closedir(directory) }
         var descriptors: [Int32] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if let fd = Int32(name) { descriptors.append(fd) }
         }
         for fd in descriptors {
@@ -191,7 +194,9 @@ struct HostilePeerTests {
             guard found, storage.ss_family == sa_family_t(AF_INET), peerStorage.ss_family == sa_family_t(AF_INET)
             else { continue }
             let ownPort = withUnsafeBytes(of: &storage) { UInt16(bigEndian: $0.load(as: sockaddr_in.self).sin_port) }
-            let peerPort = withUnsafeBytes(of: &peerStorage) { UInt16(bigEndian: $0.load(as: sockaddr_in.self).sin_port) }
+            let peerPort = withUnsafeBytes(of: &peerStorage) {
+                UInt16(bigEndian: $0.load(as: sockaddr_in.self).sin_port)
+            }
             if local.hasSuffix(":\(ownPort)") && peer.hasSuffix(":\(peerPort)") { return fd }
         }
         return nil

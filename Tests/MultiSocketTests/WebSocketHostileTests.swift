@@ -88,7 +88,8 @@ struct WebSocketHostileTests {
         let hostile = try PlainClient(address)
         try await WS.handshake(hostile, path: Self.path(of: address))
         try hostile.write(WS.frame(0x2, Array(WS.inner([1, 2, 3, 4]).prefix(6)), final: false))
-        let reason = try await Await.event(events, "the unfinished message rejected", timeout: 10) { event -> FrameError? in
+        let reason = try await Await.event(events, "the unfinished message rejected",
+                                           timeout: 10) { event -> FrameError? in
             if case .frameRejected(_, let reason) = event { return reason }
             return nil
         }
