@@ -110,6 +110,10 @@ extension Result where Failure == any Error {
     }
 }
 
+/// Whether this process runs under the thread or address sanitizer: stress tests scale their counts down
+/// there (they run several times slower, on the same shared I/O thread as every other test).
+public let runningUnderSanitizer = dlsym(nil, "__tsan_init") != nil || dlsym(nil, "__asan_init") != nil
+
 /// Waits on socket events instead of sleeping.
 public enum Await {
     /// Returns once `condition` holds for `socket`'s statistics, re-checking after each event the socket
