@@ -451,15 +451,21 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// stream, as far as the receive queue lets it); after a reset the link closes at once.
     private func writeFailed(reset: Bool) {
         guard !finished else { return }
-        if let delegate {
-            delegate.pipeStoppedSending(pipeID)
-        } else {
-            stoppedSendingBeforeStart = true
-        }
+        reportStoppedSending()
         if reset && (receivingPaused || waitingForOutput) {
             abort()
         } else {
             readAvailable()
+        }
+    }
+
+    /// Tells the delegate that the link can send nothing more; before ``start(pipeID:delegate:onClose:)`` has
+    /// run, the report waits for it.
+    private func reportStoppedSending() {
+        if let delegate {
+            delegate.pipeStoppedSending(pipeID)
+        } else {
+            stoppedSendingBeforeStart = true
         }
     }
 
@@ -540,7 +546,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return false }
         if error != 0 && error != EPIPE {
-            if let delegate { delegate.pipeStoppedSending(pipeID) } else { stoppedSendingBeforeStart = true }
+            reportStoppedSending()
             outbound.withLock { $0.failed = true }
             return true
         }

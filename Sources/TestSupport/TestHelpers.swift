@@ -556,8 +556,9 @@ public final class PlainListener: Sendable {
     public let port: UInt16
     private let fd: Int32
 
-    /// Listens on a fresh loopback port. `timeout` bounds each blocking accept.
-    public init(timeout seconds: Int = 10) throws {
+    /// Listens on a fresh loopback port. `timeout` bounds each blocking accept (a safety net: a sanitized run
+    /// of the whole suite can keep a dialing task from starting for several seconds).
+    public init(timeout seconds: Int = runningUnderSanitizer ? 30 : 10) throws {
         (fd, port) = try boundLoopbackSocket(listening: true) { socketFD in
             var timeout = timeval(tv_sec: seconds, tv_usec: 0)
             setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -567,7 +568,7 @@ public final class PlainListener: Sendable {
     deinit { Glibc.close(fd) }
 
     /// Accepts one connection, on a thread of its own. `timeout` bounds each blocking read on it.
-    public func accept(timeout seconds: Int = 10) async throws -> PlainClient {
+    public func accept(timeout seconds: Int = runningUnderSanitizer ? 30 : 10) async throws -> PlainClient {
         let fd = self.fd
         let accepted = await offloaded { () -> Int32 in
             while true {
