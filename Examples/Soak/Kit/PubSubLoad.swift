@@ -32,7 +32,7 @@ final class PubSubLoad: SoakLoad {
     private let counters = PatternCounters()
     private let server = Pub()
     private let address: Address
-    private let registry = Mutex(Registry())
+    private let registry = Locked(Registry())
     private let published = Atomic(0)
 
     init(options: SoakOptions) throws {

@@ -12,7 +12,7 @@ final class PushPullLoad: SoakLoad {
     private let server = Pull()
     private let address: Address
     /// Clients whose `bye` has not arrived yet, with the number of messages each sent.
-    private let awaitingBye = Mutex<[UInt32: UInt64]>([:])
+    private let awaitingBye = Locked<[UInt32: UInt64]>([:])
 
     init(options: SoakOptions) throws {
         self.options = options

@@ -1,4 +1,4 @@
-import Synchronization
+import MultiSocketConnector
 
 /// The next sequence number expected from each sender, so a receiver can tell in-order arrivals from gaps
 /// (lost messages) and from duplicates or reorderings. A sender's entry goes when its `bye` arrives, so
@@ -14,7 +14,7 @@ final class SequenceLedger: Sendable {
         case misordered
     }
 
-    private let next = Mutex<[UInt32: UInt64]>([:])
+    private let next = Locked<[UInt32: UInt64]>([:])
 
     /// Records `sequence` from `peer`.
     func record(_ peer: UInt32, _ sequence: UInt64) -> Arrival {

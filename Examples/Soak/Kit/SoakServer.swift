@@ -70,7 +70,7 @@ public enum SoakServer {
             var printed: Bool
         }
 
-        private let runs = Mutex<[UInt32: Run]>([:])
+        private let runs = Locked<[UInt32: Run]>([:])
         private let output: @Sendable (String) -> Void
 
         init(_ output: @escaping @Sendable (String) -> Void) {
