@@ -32,7 +32,7 @@ extension Socket: ConnectorHandler {
     package func connectorRemoved(_ pipe: Pipe) {
         let waiters = state.withLock { state -> [SocketState.PendingSend] in
             guard let entry = state.remove(pipe.id) else { return [] }
-            return entry.waiters.removeAll().compactMap { state.pendingSends.removeValue(forKey: $0) }
+            return state.takeWaiters(of: entry)
         }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipe.id) closed")
         for waiter in waiters { waiter.continuation.resume(throwing: broken) }
@@ -109,7 +109,7 @@ extension Socket: ConnectorHandler {
         let waiters = state.withLock { state -> [SocketState.PendingSend] in
             guard let entry = state.pipes[pipeID] else { return [] }
             entry.stoppedSending = true
-            return entry.waiters.removeAll().compactMap { state.pendingSends.removeValue(forKey: $0) }
+            return state.takeWaiters(of: entry)
         }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipeID) can no longer send")
         for waiter in waiters { waiter.continuation.resume(throwing: broken) }

@@ -80,6 +80,12 @@ struct SocketState {
         return entry
     }
 
+    /// Takes the senders waiting for `entry`'s pipe to drain, oldest first (to be failed: the pipe is gone or
+    /// can send nothing more).
+    mutating func takeWaiters(of entry: PipeEntry) -> [PendingSend] {
+        entry.waiters.removeAll().compactMap { pendingSends.removeValue(forKey: $0) }
+    }
+
     /// Drops removed entries from the idle ring, keeping the others in order.
     private mutating func sweepIdle() {
         var kept = Ring<PipeEntry>()
