@@ -1,12 +1,12 @@
 /// How a socket hears from its connector and pipes. These run on the reactor thread or a sending task,
 /// never under a pipe lock.
 extension Socket: ConnectorHandler {
-    package func connectorShouldAdd(_ pipe: Pipe) -> String? {
+    package func connectorShouldAdd(_ pipe: MessagePipe) -> String? {
         if state.withLock({ $0.lifecycle != .open }) { return "socket closing" }
         return options.pipeVeto?(pipe)
     }
 
-    package func connectorAdded(_ pipe: Pipe) {
+    package func connectorAdded(_ pipe: MessagePipe) {
         if let identity = options.identity, !pipe.isRaw { _ = pipe.link.send(identity.hello) }
         let serveNow = state.withLock { state -> SocketState.PipeEntry? in
             let entry = SocketState.PipeEntry(pipe: pipe)
@@ -24,12 +24,12 @@ extension Socket: ConnectorHandler {
         if let serveNow { serve(serveNow) }
     }
 
-    package func connectorRefused(_ pipe: Pipe, reason: String) {
+    package func connectorRefused(_ pipe: MessagePipe, reason: String) {
         state.withLock { $0.statistics.pipesRefused += 1 }
         hub.emit(.pipeRefused(pipe, reason: reason))
     }
 
-    package func connectorRemoved(_ pipe: Pipe) {
+    package func connectorRemoved(_ pipe: MessagePipe) {
         let waiters = state.withLock { state -> [SocketState.PendingSend] in
             guard let entry = state.remove(pipe.id) else { return [] }
             return state.takeWaiters(of: entry)

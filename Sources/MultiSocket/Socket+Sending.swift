@@ -147,8 +147,8 @@ extension Socket {
 
     /// The pipe a path's first id names and its drain count; with `counting`, the message is counted as
     /// sent already (one lock for the common case; ``attempt(_:through:counted:)`` uncounts it if need be).
-    func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (Pipe, Int) {
-        try state.withLock { state throws(MultiSocketError) -> (Pipe, Int) in
+    func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (MessagePipe, Int) {
+        try state.withLock { state throws(MultiSocketError) -> (MessagePipe, Int) in
             guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
             guard let entry = state.pipes[id] else {
                 throw MultiSocketError(.brokenPath, "no pipe \(id) for path \(message.destination)")
@@ -160,7 +160,7 @@ extension Socket {
 
     /// Sends a to-all message to every current pipe.
     func broadcast(_ message: Message) async throws {
-        let pipes = try state.withLock { state throws(MultiSocketError) -> [(Pipe, Int)] in
+        let pipes = try state.withLock { state throws(MultiSocketError) -> [(MessagePipe, Int)] in
             guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
             return state.pipes.values.map { ($0.pipe, $0.drains) }
         }
@@ -181,7 +181,7 @@ extension Socket {
 
     /// Sends through one pipe, waiting while it is full. Returns `true` when sent, `false` to try again (the
     /// pipe drained meanwhile). `counted` says whether the message is already in the sent statistics.
-    private func send(_ message: Message, through pipe: Pipe, drains: Int, counted: inout Bool) async throws -> Bool {
+    private func send(_ message: Message, through pipe: MessagePipe, drains: Int, counted: inout Bool) async throws -> Bool {
         if try attempt(message, through: pipe, counted: &counted) { return true }
         return try await waitForRoom(message, pipeID: pipe.id, drains: drains)
     }
@@ -190,7 +190,7 @@ extension Socket {
     /// `false` when it is full. `counted` says whether the message is already in the sent statistics; it
     /// stays true only if the pipe took it.
     /// - Throws: `brokenPath` (the pipe closed), `messageDropped` (full, best effort), or the encoding error.
-    func attempt(_ message: Message, through pipe: Pipe, counted: inout Bool) throws -> Bool {
+    func attempt(_ message: Message, through pipe: MessagePipe, counted: inout Bool) throws -> Bool {
         let result = pipe.link.send(message)
         if case .accepted = result {
             if !counted { state.withLock { $0.countSent(message) } }

@@ -48,7 +48,7 @@ public final class Socket: Sendable {
     ///
     /// By default the first attempt completes before this returns and its failure is thrown; with
     /// `waitForConnection: false` it returns at once and keeps trying in the background.
-    /// With `raw`, the peer speaks plain bytes (see ``Pipe/isRaw``): each chunk it sends arrives as a
+    /// With `raw`, the peer speaks plain bytes (see ``MessagePipe/isRaw``): each chunk it sends arrives as a
     /// message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back. Over ws, each binary
     /// WebSocket message carries one chunk of plain content.
     /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`
@@ -62,7 +62,7 @@ public final class Socket: Sendable {
     /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0` and
     /// `ws://…:0/path`). Several ws listeners in a process may share a port under different paths.
     ///
-    /// With `raw`, accepted peers speak plain bytes (see ``Pipe/isRaw``).
+    /// With `raw`, accepted peers speak plain bytes (see ``MessagePipe/isRaw``).
     /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
     ///   `closed`.
     @discardableResult
@@ -218,7 +218,7 @@ public final class Socket: Sendable {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-                var resume: [Pipe] = []
+                var resume: [MessagePipe] = []
                 let outcome = state.withLock { state -> Result<Message, any Error>? in
                     if let message = state.received.popFirst() {
                         resume = state.pipesToResume(capacity: options.receiveQueueSize)
@@ -364,7 +364,7 @@ public final class Socket: Sendable {
     }
 
     private func takeReceived() throws -> Message? {
-        let (message, resume, closed) = state.withLock { state -> (Message?, [Pipe], Bool) in
+        let (message, resume, closed) = state.withLock { state -> (Message?, [MessagePipe], Bool) in
             guard let message = state.received.popFirst() else { return (nil, [], state.lifecycle != .open) }
             return (message, state.pipesToResume(capacity: options.receiveQueueSize), false)
         }

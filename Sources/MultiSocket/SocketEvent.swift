@@ -1,11 +1,11 @@
 /// Something that happened on a socket, delivered by ``Socket/events()``.
 public enum SocketEvent: Sendable {
     /// A pipe joined the socket.
-    case pipeAdded(Pipe)
+    case pipeAdded(MessagePipe)
     /// A pipe left the socket.
-    case pipeRemoved(Pipe)
+    case pipeRemoved(MessagePipe)
     /// The pipe veto refused a pipe, for `reason`; it was closed.
-    case pipeRefused(Pipe, reason: String)
+    case pipeRefused(MessagePipe, reason: String)
     /// A dial attempt to `address` failed.
     case dialFailed(address: String, error: MultiSocketError)
     /// A dialer will try `address` again after `delay`.

@@ -31,7 +31,7 @@ public struct SocketOptions: Sendable {
     /// The protocol this socket speaks, checked against each peer's; `nil` for a plain socket.
     public var identity: ProtocolIdentity?
     /// Called for each new pipe before it is added: return `nil` to admit it or a reason to refuse it.
-    public var pipeVeto: (@Sendable (Pipe) -> String?)?
+    public var pipeVeto: (@Sendable (MessagePipe) -> String?)?
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -49,7 +49,7 @@ public struct SocketOptions: Sendable {
         tcpKeepAlive: Bool = true,
         partialFrameTimeout: Duration? = .seconds(30),
         identity: ProtocolIdentity? = nil,
-        pipeVeto: (@Sendable (Pipe) -> String?)? = nil
+        pipeVeto: (@Sendable (MessagePipe) -> String?)? = nil
     ) {
         self.sendQueueSize = sendQueueSize
         self.receiveQueueSize = receiveQueueSize

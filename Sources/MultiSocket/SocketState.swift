@@ -12,7 +12,7 @@ struct SocketState {
     /// hand-off touches it without a table lookup; every field is read and written under the socket's lock
     /// (only `pipe` is read outside it).
     final class PipeEntry: @unchecked Sendable {
-        let pipe: Pipe
+        let pipe: MessagePipe
         /// A dispatcher of the shared queue is writing to this pipe; nobody else may pick it.
         var held = false
         /// The pipe reported a full outbound queue and has not drained since.
@@ -28,7 +28,7 @@ struct SocketState {
         /// Senders waiting for this pipe to drain, oldest first.
         var waiters = Ring<UInt64>()
 
-        init(pipe: Pipe) {
+        init(pipe: MessagePipe) {
             self.pipe = pipe
         }
 
@@ -47,7 +47,7 @@ struct SocketState {
     var received = Ring<Message>()
     var receiverOrder = Ring<UInt64>()
     var receivers: [UInt64: UnsafeContinuation<Message, any Error>] = [:]
-    var pausedPipes: [UInt32: Pipe] = [:]
+    var pausedPipes: [UInt32: MessagePipe] = [:]
     /// To-one messages waiting for an idle pipe.
     var shared = Ring<Message>()
     /// Senders waiting for room in `shared`, oldest first.
@@ -256,7 +256,7 @@ struct SocketState {
     }
 
     /// Pipes to resume once the receive queue has room again.
-    mutating func pipesToResume(capacity: Int) -> [Pipe] {
+    mutating func pipesToResume(capacity: Int) -> [MessagePipe] {
         // Hysteresis: paused pipes resume once the queue is half empty, so they deliver in batches
         // instead of one message per receive.
         guard received.count <= capacity / 2, !pausedPipes.isEmpty else { return [] }

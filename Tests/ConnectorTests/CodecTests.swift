@@ -6,7 +6,7 @@ import Testing
 /// validation before allocation.
 @Suite
 struct CodecTests {
-    private func decode(_ bytes: [UInt8], on pipe: UInt32 = 42, limit: Int? = 128 * 1024) throws -> DecodeResult {
+    private func decode(_ bytes: [UInt8], on pipe: UInt32 = 42, limit: Int? = 128 * 1024) throws -> MultiSocketCodec.DecodeResult {
         let codec = MultiSocketCodec(maxContentLength: limit)
         return try bytes.withUnsafeBytes { raw in try codec.decode(raw, arrivingOn: pipe) }
     }

@@ -59,7 +59,7 @@ struct HostilePeerTests {
         let address = try receiver.listen(transport.uniqueAddress("paused"))
         let events = receiver.events()
         let writer = try PlainClient(address)
-        let pipe = try await Await.event(events, "the writer's pipe") { event -> Pipe? in
+        let pipe = try await Await.event(events, "the writer's pipe") { event -> MessagePipe? in
             if case .pipeAdded(let pipe) = event { return pipe }
             return nil
         }
@@ -106,7 +106,7 @@ struct HostilePeerTests {
         let content = (0..<limit).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         let whole = Self.frame(content)
         try peer.write(Array(whole[..<8]))
-        let pipe = try await Await.event(events, "pipe added") { event -> Pipe? in
+        let pipe = try await Await.event(events, "pipe added") { event -> MessagePipe? in
             if case .pipeAdded(let pipe) = event { return pipe }
             return nil
         }

@@ -19,7 +19,7 @@ struct WebSocketHostileTests {
         let events = server.events()
         let hostile = try PlainClient(address)
         try await WS.handshake(hostile, path: Self.path(of: address))
-        let hostilePipe = try await Await.event(events, "the flooder's pipe") { event -> Pipe? in
+        let hostilePipe = try await Await.event(events, "the flooder's pipe") { event -> MessagePipe? in
             if case .pipeAdded(let pipe) = event { return pipe }
             return nil
         }
@@ -56,7 +56,7 @@ struct WebSocketHostileTests {
         let events = server.events()
         let client = try PlainClient(address)
         try await WS.handshake(client, path: Self.path(of: address))
-        let pipe = try await Await.event(events, "the pinging client's pipe") { event -> Pipe? in
+        let pipe = try await Await.event(events, "the pinging client's pipe") { event -> MessagePipe? in
             if case .pipeAdded(let pipe) = event { return pipe }
             return nil
         }

@@ -31,13 +31,13 @@ struct PipeLeakTests {
     /// Weak references to every pipe a socket had, and its link, taken as each pipe arrives.
     final class Census: Sendable {
         private struct Weak: @unchecked Sendable {
-            weak var pipe: Pipe?
+            weak var pipe: MessagePipe?
             weak var link: AnyObject?
         }
 
         private let seen = Mutex<[Weak]>([])
 
-        func add(_ pipe: Pipe) {
+        func add(_ pipe: MessagePipe) {
             seen.withLock { $0.append(Weak(pipe: pipe, link: pipe.link)) }
         }
 

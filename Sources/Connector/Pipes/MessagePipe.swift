@@ -2,7 +2,7 @@
 ///
 /// Pipes are made by a ``Connector`` from dialed or accepted connections; their ids are what message
 /// paths record.
-public final class Pipe: Sendable, CustomStringConvertible {
+public final class MessagePipe: Sendable, CustomStringConvertible {
     /// The pipe's id: 31-bit, nonzero, unique in the process while the pipe lives.
     public let id: UInt32
     /// The address given to the dialer or listener that made this pipe.

@@ -2,7 +2,7 @@
 /// for stream transports, the sending task for inproc) and are made without any pipe lock held.
 package protocol PipeDelegate: AnyObject, Sendable {
     /// A message arrived on pipe `pipeID`. Returns `false` when the receiver is full: the pipe then stops
-    /// delivering until ``Pipe/resumeReceiving()`` is called.
+    /// delivering until ``MessagePipe/resumeReceiving()`` is called.
     func pipe(_ pipeID: UInt32, received message: Message) -> Bool
     /// Messages arrived on pipe `pipeID`, oldest first; the delegate takes them all and leaves `messages`
     /// empty. Returns `false` when the receiver is full, as for one message.

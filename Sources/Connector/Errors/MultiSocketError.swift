@@ -23,8 +23,6 @@ public struct MultiSocketError: Error, Sendable, Equatable, CustomStringConverti
         case addressInUse
         /// Nobody is listening at the address.
         case connectionRefused
-        /// A message carries send type 3, which has no meaning.
-        case invalidSendType
         /// The peer speaks an incompatible protocol.
         case protocolMismatch
         /// The socket's strategy does not allow this operation (for example receiving on a send-only socket).

@@ -1,19 +1,33 @@
 /// The multisocket wire format, byte-exact with the Go library:
 /// `[flags u8][ttl u8][hops u8][distance u8][length u32 BE][source: hops×u32 BE][destination: distance×u32 BE]`
 /// `[content]`.
-public struct MultiSocketCodec: FrameCodec {
+package struct MultiSocketCodec: Sendable {
+    /// What ``decode(_:arrivingOn:)`` found at the start of a buffer.
+    package enum DecodeResult: Sendable {
+        /// A whole frame: the message it carried and the number of bytes it took.
+        case message(Message, consumed: Int)
+        /// A whole, well-formed frame whose ttl had run out: skip `consumed` bytes and count a drop.
+        case expired(consumed: Int)
+        /// Not a whole frame yet; `frameSize` is its total size once the header is known.
+        case needMore(frameSize: Int?)
+    }
+
     /// The size of the fixed header.
-    public static let headerSize = 8
+    package static let headerSize = 8
 
     /// The largest content accepted on receive, or `nil` for no limit.
-    public var maxContentLength: Int?
+    package var maxContentLength: Int?
 
     /// Creates a codec that rejects content longer than `maxContentLength` bytes (`nil`: no limit).
-    public init(maxContentLength: Int? = 128 * 1024) {
+    package init(maxContentLength: Int? = 128 * 1024) {
         self.maxContentLength = maxContentLength
     }
 
-    public func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
+    /// Appends the frame for `message` to `buffer`, exactly ``Message/frameSize`` bytes.
+    ///
+    /// - Throws: ``MultiSocketError`` `messageTooLarge` when a path has more than 255 ids or the content
+    ///   more than `UInt32.max` bytes; nothing is appended then.
+    package func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
         try encodeHeader(message, into: &buffer, reserving: message.content.count)
         buffer.append(contentsOf: message.content)
     }
@@ -49,7 +63,7 @@ public struct MultiSocketCodec: FrameCodec {
         message.destination.appendBigEndian(to: &buffer)
     }
 
-    public func decode(
+    package func decode(
         _ bytes: UnsafeRawBufferPointer,
         arrivingOn pipeID: UInt32
     ) throws(FrameError) -> DecodeResult {

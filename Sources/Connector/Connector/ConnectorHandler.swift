@@ -2,13 +2,13 @@
 /// Calls come from any thread with no connector lock held.
 package protocol ConnectorHandler: PipeDelegate {
     /// A pipe is about to be added. Return `nil` to accept it, or a reason to refuse (it is closed).
-    func connectorShouldAdd(_ pipe: Pipe) -> String?
+    func connectorShouldAdd(_ pipe: MessagePipe) -> String?
     /// A pipe was added; the connector starts its link right after this returns.
-    func connectorAdded(_ pipe: Pipe)
+    func connectorAdded(_ pipe: MessagePipe)
     /// A pipe was refused by ``connectorShouldAdd(_:)`` and closed.
-    func connectorRefused(_ pipe: Pipe, reason: String)
+    func connectorRefused(_ pipe: MessagePipe, reason: String)
     /// A pipe closed and was removed.
-    func connectorRemoved(_ pipe: Pipe)
+    func connectorRemoved(_ pipe: MessagePipe)
     /// A dial attempt failed.
     func connectorDialFailed(_ address: String, error: MultiSocketError)
     /// A dialer will try `address` again after `delay`.

@@ -12,7 +12,7 @@ public final class Connector: Sendable {
     private struct State {
         var closed = false
         var accepting = true
-        var pipes: [UInt32: Pipe] = [:]
+        var pipes: [UInt32: MessagePipe] = [:]
         var adding = 0
         var dialers: [Dialer] = []
         var dialerOfPipe: [UInt32: Dialer] = [:]
@@ -51,7 +51,7 @@ public final class Connector: Sendable {
     /// With `waitForConnection` (the default) the first attempt completes before this returns, and its
     /// failure is thrown (the dialer is then discarded). Without it, the call returns at once and the
     /// dialer keeps trying in the background, reporting failures as events.
-    /// With `raw`, the peer is a plain byte stream, not a multisocket peer (see ``Pipe/isRaw``).
+    /// With `raw`, the peer is a plain byte stream, not a multisocket peer (see ``MessagePipe/isRaw``).
     /// Cancellation does not interrupt the first attempt, which is short.
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
     ///   `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the path),
@@ -96,7 +96,7 @@ public final class Connector: Sendable {
     /// Listens on `address` and returns the address actually bound (a tcp or ws port 0 replaced by the real
     /// port), ready to be dialed. ws listeners in one process share a host and port under different paths.
     ///
-    /// With `raw`, accepted peers are plain byte streams (see ``Pipe/isRaw``).
+    /// With `raw`, accepted peers are plain byte streams (see ``MessagePipe/isRaw``).
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
     ///   `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
@@ -138,12 +138,12 @@ public final class Connector: Sendable {
     // MARK: Pipes
 
     /// The live pipes.
-    public var pipes: [Pipe] {
+    public var pipes: [MessagePipe] {
         state.withLock { Array($0.pipes.values) }
     }
 
     /// The live pipe with `id`, if any.
-    public func pipe(_ id: UInt32) -> Pipe? {
+    public func pipe(_ id: UInt32) -> MessagePipe? {
         state.withLock { $0.pipes[id] }
     }
 
@@ -188,7 +188,7 @@ public final class Connector: Sendable {
             return false
         }
         let id = PipeIDGenerator.shared.acquire()
-        let pipe = Pipe(id: id, address: address, isDialed: dialer != nil, link: link)
+        let pipe = MessagePipe(id: id, address: address, isDialed: dialer != nil, link: link)
         if let reason = handler.connectorShouldAdd(pipe) {
             state.withLock { $0.adding -= 1 }
             link.close()
@@ -215,7 +215,7 @@ public final class Connector: Sendable {
         return true
     }
 
-    private func removed(_ pipe: Pipe) {
+    private func removed(_ pipe: MessagePipe) {
         let (handler, dialer) = state.withLock { state in
             state.pipes[pipe.id] = nil
             return (state.handler, state.dialerOfPipe.removeValue(forKey: pipe.id))
@@ -284,7 +284,7 @@ public final class Connector: Sendable {
     /// Closes dialers, listeners and every pipe. Idempotent.
     package func close() async {
         await stopAccepting()
-        let pipes = state.withLock { state -> [Pipe] in
+        let pipes = state.withLock { state -> [MessagePipe] in
             state.closed = true
             return Array(state.pipes.values)
         }
