@@ -1,4 +1,5 @@
 import Synchronization
+@_spi(Internals) import MultiSocketConnector
 
 /// Fans socket events out to every open ``Socket/events()`` sequence. Yields happen outside the lock.
 final class EventHub: Sendable {

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// How a socket hears from its connector and pipes. These run on the reactor thread or a sending task,
 /// never under a pipe lock.
 extension Socket: ConnectorHandler {

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// The send paths: the shared to-one queue served by idle pipes, and path-addressed sends that wait
 /// for one pipe.
 extension Socket {

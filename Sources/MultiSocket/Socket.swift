@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// A stateless message socket: a ``Connector`` (peers), a ``SendStrategy`` and a ``ReceiveStrategy``.
 ///
 /// Every received message records the path it travelled, so any task can answer any message at any time

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// Everything a ``Socket`` shares between tasks, guarded by the socket's mutex. Methods are small
 /// transitions; the caller performs the returned actions (resuming continuations, writing to pipes)
 /// after releasing the lock.

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// Joins two sockets back to back and forwards messages both ways, so that requests from the front
 /// reach the back and replies find their way back along the path they recorded.
 ///

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// A bus hub (BUS, 0x70): passes every message it receives on to every one of its links except the one
 /// it arrived on, so ``Bus`` nodes connected only to the device (or to devices joined in a tree) all hear
 /// each other, each message exactly once, never echoed back.

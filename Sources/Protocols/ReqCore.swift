@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// What a waiting request wakes to.
 enum ReqWake {
     /// Its reply, without the id.

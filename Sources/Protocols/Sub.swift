@@ -1,4 +1,5 @@
 import Synchronization
+@_spi(Internals) import MultiSocketConnector
 
 /// The subscribing side of publish/subscribe (SUB, 0x21; peer ``Pub``, 0x20).
 ///

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 /// The asking side of a survey (SURVEYOR, 0x62; peer ``Respondent``, 0x63).
 ///
 /// ``survey(_:deadline:maxAnswers:)`` sends a question, with a fresh 4-byte big-endian survey id, to

@@ -1,5 +1,6 @@
 import MultiSocketProtocols
 import Synchronization
+@_spi(Internals) import MultiSocketConnector
 
 /// One `Pub` server publishing numbered messages to `Sub` clients (subscribed to everything). Each
 /// subscriber checks every message's checksum and the sequence: a gap is a missing message. The publisher

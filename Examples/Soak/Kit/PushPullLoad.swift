@@ -1,5 +1,6 @@
 import MultiSocketProtocols
 import Synchronization
+@_spi(Internals) import MultiSocketConnector
 
 /// `Push` clients streaming numbered messages to one `Pull` server, which checks each message's checksum
 /// and its sender's sequence (a gap is a loss) and, at each sender's `bye`, that nothing is missing at the

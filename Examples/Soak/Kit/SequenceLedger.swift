@@ -1,4 +1,5 @@
 import MultiSocketConnector
+@_spi(Internals) import MultiSocketConnector
 
 /// The next sequence number expected from each sender, so a receiver can tell in-order arrivals from gaps
 /// (lost messages) and from duplicates or reorderings. A sender's entry goes when its `bye` arrives, so

@@ -1,5 +1,6 @@
 import MultiSocketProtocols
 import Synchronization
+@_spi(Internals) import MultiSocketConnector
 
 /// `soak serve`: one server in a process of its own, for tests that kill it, restart it or starve it of
 /// descriptors.

@@ -75,6 +75,14 @@ package final class Reactor: @unchecked Sendable {
         threadID.load(ordering: .acquiring) == UInt(pthread_self())
     }
 
+    /// Checks, in debug builds, that the caller runs on this reactor's thread: the entry check of every
+    /// method whose state is touched only there (SwiftNIO's `assertInEventLoop`). Release builds compile
+    /// it away.
+    @inline(__always)
+    package func assertInReactor(file: StaticString = #fileID, line: UInt = #line) {
+        assert(isCurrent, "must run on the reactor thread", file: file, line: line)
+    }
+
     /// Registers `fd` for edge-triggered read, write and hang-up events delivered to `handler`.
     ///
     /// The reactor keeps `handler` alive until ``deregister(_:handler:)``.

@@ -7,11 +7,11 @@ import Glibc
 /// under `--sanitize=thread` every access it guards is reported as a race; with this lock the sanitizer
 /// sees the happens-before edges and its reports mean something. The cost is the same futex underneath.
 ///
-/// It is public for protocol layers built on `Socket` outside this package, and so that `withLock` is
+/// It is SPI (`@_spi(Internals) import MultiSocketConnector`), out of users' namespace; public rather than `package` so that `withLock` is
 /// inlined and specialised in every module (an `@inlinable package` method is not, on this toolchain). The
 /// value lives behind a pointer rather than in a stored property, so an access costs no dynamic
 /// exclusivity check: the mutex already makes it exclusive.
-public final class Locked<Value>: @unchecked Sendable {
+@_spi(Internals) public final class Locked<Value>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let value: UnsafeMutablePointer<Value>
 

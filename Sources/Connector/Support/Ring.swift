@@ -1,9 +1,9 @@
 /// A growable FIFO ring buffer: O(1) append, pop from the front, and push back to the front.
 ///
-/// It is public, with inlinable methods, so that the modules above use it specialised for their element
+/// It is SPI (`@_spi(Internals)`), out of users' namespace, and public with inlinable methods so that the modules above use it specialised for their element
 /// type (an `@inlinable package` method is not specialised across modules on this toolchain); a generic
 /// call per message would cost a runtime metadata lookup on every hand-off.
-public struct Ring<Element>: Sendable where Element: Sendable {
+@_spi(Internals) public struct Ring<Element>: Sendable where Element: Sendable {
     /// Slots; the capacity is zero or a power of two, so positions wrap with a mask.
     @usableFromInline var storage: [Element?] = []
     @usableFromInline var head = 0
