@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MSPerfTests",
-            dependencies: ["MSPerfKit", "MultiSocketTestSupport"],
+            dependencies: ["MSPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
         ),
         .testTarget(name: "MSCatTests", dependencies: ["MSCatCore"], path: "Tests/MSCatTests"),

@@ -1,5 +1,6 @@
 import MSPerfKit
 import MultiSocket
+import MultiSocketProtocols
 import MultiSocketTestSupport
 import Synchronization
 import Testing
@@ -25,17 +26,22 @@ struct MSPerfTests {
         ["remote_thr", "ipc:///tmp/x.sock", "0", "10", "pushpull"],
         ["inproc_thr", "65536", "100"],
         ["inproc_reqlat", "1", "5"],
+        ["local_many", "tcp://127.0.0.1:5555", "64", "1000"],
+        ["remote_many", "tcp://127.0.0.1:5555", "64", "1000", "16"],
     ])
     func parsesCommandLines(_ arguments: [String]) throws {
         let request = try PerfRequest(arguments: arguments)
         #expect(request.mode.rawValue == arguments[0])
         #expect(request.count == Int(arguments[request.mode.isInproc ? 2 : 3]))
+        #expect(request.connections == (arguments.count == 5 && request.mode.isMany ? 16 : 64))
     }
 
     @Test(arguments: [
         [], ["fly"], ["local_lat"], ["local_lat", "tcp://h:1", "64"], ["inproc_lat", "-1", "10"],
         ["inproc_lat", "64", "0"], ["inproc_lat", "64", "10", "pushpull"], ["local_thr", "tcp://h:1", "8", "9", "tcp"],
-        ["remote_thr", "tcp://h:1", "x", "10"],
+        ["remote_thr", "tcp://h:1", "x", "10"], ["local_lat", "tcp://h:1", "64", "10", "4"],
+        ["remote_many", "tcp://h:1", "64", "10", "0"], ["remote_many", "tcp://h:1", "64", "10", "pushpull"],
+        ["remote_thr", "tcp://h:1", "64", "10", "16"], ["remote_many", "tcp://h:1", "64", "10", "4", "4"],
     ])
     func rejectsBadCommandLines(_ arguments: [String]) {
         #expect(throws: PerfError.self) { try PerfRequest(arguments: arguments) }
@@ -65,6 +71,78 @@ struct MSPerfTests {
         let lines = try await pair(transport, modes, size: 64, count: 50, pattern: nil)
         #expect(lines.value("roundtrip count") == 50)
         #expect((lines.value("average latency") ?? 0) > 0)
+    }
+
+    /// The many-connection run: the load generator's figures add up, and the server ends once its clients
+    /// have left.
+    @Test(arguments: [1, 4])
+    func manyConnectionsSmoke(_ connections: Int) async throws {
+        let lines = try await pair(.tcp, ("local_many", "remote_many"), size: 64, count: 40,
+                                   pattern: "\(connections)")
+        #expect(lines.value("connections") == Double(connections))
+        #expect(lines.value("request count") == 40)
+        #expect((lines.value("mean throughput") ?? 0) > 0)
+        let p50 = try #require(lines.value("p50 round-trip latency"))
+        let p99 = try #require(lines.value("p99 round-trip latency"))
+        #expect(p50 > 0 && p50 <= p99)
+    }
+
+    /// `remote_lat` against a stock `local_lat` (here the library standing in for it), which echoes exactly
+    /// `roundtrips` messages and stops answering: the warm-up is part of the count, so the run ends.
+    @Test(arguments: ["remote_lat", "remote_reqlat"], [1, 30])
+    func remoteLatExchangesExactlyRoundtrips(_ mode: String, roundtrips: Int) async throws {
+        let server = mode == "remote_lat" ? Socket() : Rep().socket
+        let address = try server.listen(Transport.tcp.uniqueAddress("perf"))
+        let lines = Lines()
+        try await withTimeout(20, "\(mode) against a server echoing \(roundtrips)") {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for _ in 0..<roundtrips {
+                        let message = try await server.receive()
+                        try await server.sendTo(message.source, message.content)
+                    }
+                }
+                try await Perf.run(PerfRequest(arguments: [mode, address.description, "8", "\(roundtrips)"]),
+                                   output: lines.add)
+                try await group.waitForAll()
+            }
+        }
+        #expect(server.statistics.messagesReceived == roundtrips)
+        await server.close()
+        #expect(lines.value("roundtrip count") == Double(roundtrips))
+        #expect((lines.value("average latency") ?? 0) > 0)
+    }
+
+    /// `local_lat` against a stock `remote_lat` (the library standing in for it) that makes more or fewer
+    /// round trips than the server's count: the server answers every one and ends when the client leaves.
+    @Test(arguments: ["local_lat", "local_reqlat", "local_many"], [3, 25])
+    func localLatEchoesUntilPeerLeaves(_ mode: String, roundtrips: Int) async throws {
+        try await withTimeout(20, "\(mode) with a client making \(roundtrips) round trips") {
+            let (bound, boundSink) = AsyncStream.makeStream(of: Address.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { boundSink.finish() }
+                    let request = try PerfRequest(arguments: [mode, Transport.tcp.uniqueAddress("perf"), "8", "10"])
+                    try await Perf.run(request, listening: { boundSink.yield($0) }, output: { _ in })
+                }
+                var addresses = bound.makeAsyncIterator()
+                let address = try #require(await addresses.next())
+                let client = mode == "local_lat" ? nil : Req()
+                let socket = client?.socket ?? Socket()
+                try await socket.dial(address.description)
+                for round in 0..<roundtrips {
+                    let content = [UInt8](repeating: UInt8(round), count: 8)
+                    if let client {
+                        #expect(try await client.request(content, timeout: .seconds(10)) == content)
+                    } else {
+                        try await socket.send(content)
+                        #expect(try await socket.receive().content == content)
+                    }
+                }
+                await socket.close()
+                try await group.waitForAll()
+            }
+        }
     }
 
     @Test(arguments: [Transport.ipc, .tcp], ["socket", "pushpull"])

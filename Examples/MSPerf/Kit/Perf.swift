@@ -1,69 +1,80 @@
-import Foundation
+import Glibc
 import MultiSocket
 import MultiSocketProtocols
 
 /// Runs `msperf` measurements with the method of libzmq's perf tools (and of the C peers in
 /// `../shared/bench/peers`), so the figures compare line by line:
 ///
-/// - latency: the client sends a `size`-byte message and waits for its echo, `roundtrips` times after an
-///   untimed warm-up of a tenth of that (at most 1000); one-way latency is the time over `2 × roundtrips`;
+/// - latency: the client sends a `size`-byte message and waits for its echo, exactly `roundtrips` times, as
+///   the stock `remote_lat` does; the first tenth of them (at most 1000) is an untimed warm-up, and one-way
+///   latency is the time of the others over twice their number. The echo server answers until its peers
+///   leave, so either side pairs with a stock tool that exchanges exactly `roundtrips` messages and exits;
 /// - throughput: the sender sends an empty sync message, then `count` messages; the receiver starts its
-///   clock when the sync message arrives and stops it at the `count`-th message.
+///   clock when the sync message arrives and stops it at the `count`-th message;
+/// - many connections: one process opens `connections` ``Req`` sockets, each its own connection to one ``Rep``
+///   server, and keeps one request in flight on each until `count` requests have been answered in all.
 ///
 /// Only the measuring side prints: `remote_lat`/`remote_reqlat` (and `inproc_lat`) print latency,
-/// `local_thr` (and `inproc_thr`) prints throughput.
+/// `local_thr` (and `inproc_thr`) prints throughput, `remote_many` prints requests per second.
 public enum Perf {
     /// Runs `request`, passing each output line to `output`. A listening side reports its bound address
     /// (with the real port for `tcp://…:0`) to `listening`.
     ///
-    /// Cancellation closes the sockets and throws `CancellationError`.
+    /// Runs on the caller's executor; the measuring loops run on the sockets' I/O threads (see
+    /// `MSPERF_EXECUTOR`). Cancellation closes the sockets and throws `CancellationError`.
     /// - Throws: ``PerfError`` when a message of the wrong size arrives; ``MultiSocketError`` from the sockets
-    ///   (bad address, refused connection, closed).
+    ///   (bad address, refused connection, closed, a request timed out).
     public static func run(_ request: PerfRequest, listening bound: @Sendable (Address) -> Void = { _ in },
                            output: @escaping @Sendable (String) -> Void) async throws {
         let size = request.size
         let count = request.count
         let address = request.address
-        func listening(_ socket: Socket, _ address: String) throws -> Socket {
-            bound(try socket.listen(address))
-            return socket
-        }
-        func listening(_ rep: Rep, _ address: String) throws -> Rep {
-            bound(try rep.listen(address))
-            return rep
-        }
         switch request.mode {
         case .localLat:
-            try await echo(try listening(Socket(), address), size: size, roundtrips: count)
+            let socket = Socket()
+            try await serve(socket, peers: try listen(socket, address, bound)) {
+                try await echo(socket, size)
+            }
         case .remoteLat:
             output(latencyReport(size: size, roundtrips: count, elapsed: try await echoClient(address, size, count)))
-        case .localReqLat:
-            try await replies(try listening(Rep(), address), size: size, roundtrips: count)
+        case .localReqLat, .localMany:
+            let rep = Rep()
+            try await serve(rep.socket, peers: try listen(rep.socket, address, bound)) {
+                try await reply(rep, size)
+            }
         case .remoteReqLat:
             output(latencyReport(size: size, roundtrips: count, elapsed: try await reqClient(address, size, count)))
+        case .remoteMany:
+            let result = try await manyClients(address, size: size, requests: count,
+                                               connections: request.connections)
+            output(manyReport(size: size, connections: request.connections, result: result))
         case .localThr:
-            let socket = try listening(receiver(request.pattern), address)
+            let socket = receiver(request.pattern)
+            bound(try socket.listen(address))
             output(throughputReport(size: size, count: count, elapsed: try await receive(socket, size, count)))
         case .remoteThr:
             try await sendMessages(address, size: size, count: count, pattern: request.pattern)
         case .inprocLat:
-            let server = try listening(Socket(), address)
+            let server = Socket()
+            let peers = try listen(server, address, bound)
             let elapsed = try await together {
-                try await echo(server, size: size, roundtrips: count)
+                try await serve(server, peers: peers) { try await echo(server, size) }
             } measuring: {
                 try await echoClient(address, size, count)
             }
             output(latencyReport(size: size, roundtrips: count, elapsed: elapsed))
         case .inprocReqLat:
-            let server = try listening(Rep(), address)
+            let server = Rep()
+            let peers = try listen(server.socket, address, bound)
             let elapsed = try await together {
-                try await replies(server, size: size, roundtrips: count)
+                try await serve(server.socket, peers: peers) { try await reply(server, size) }
             } measuring: {
                 try await reqClient(address, size, count)
             }
             output(latencyReport(size: size, roundtrips: count, elapsed: elapsed))
         case .inprocThr:
-            let socket = try listening(receiver(request.pattern), address)
+            let socket = receiver(request.pattern)
+            bound(try socket.listen(address))
             let elapsed = try await together {
                 try await sendMessages(address, size: size, count: count, pattern: request.pattern)
             } measuring: {
@@ -79,16 +90,22 @@ public enum Perf {
     /// on the global concurrent executor instead, to compare.
     static let onIOThread = getenv("MSPERF_EXECUTOR").map { String(cString: $0) } != "pool"
 
+    /// The untimed round trips at the start of `roundtrips`: a tenth, at most 1000 (the peer kit's warm-up,
+    /// counted in `roundtrips` instead of added to them).
     static func warmup(_ roundtrips: Int) -> Int { min(roundtrips / 10, 1000) }
 
-    private static func echo(_ socket: Socket, size: Int, roundtrips: Int) async throws {
-        try await closing(socket) {
-            for _ in 0..<(warmup(roundtrips) + roundtrips) {
-                let message = try await socket.receive()
-                try check(message.content.count, size)
-                try await socket.sendTo(message.source, message.content)
-            }
-        }
+    /// Receives one message and sends it back to its source.
+    private static func echo(_ socket: Socket, _ size: Int) async throws {
+        let message = try await socket.receive()
+        try check(message.content.count, size)
+        try await socket.sendTo(message.source, message.content)
+    }
+
+    /// Receives one request and answers it with its body.
+    private static func reply(_ rep: Rep, _ size: Int) async throws {
+        let request = try await rep.receive()
+        try check(request.body.count, size)
+        try await rep.reply(to: request, request.body)
     }
 
     private static func echoClient(_ address: String, _ size: Int, _ roundtrips: Int) async throws -> Duration {
@@ -96,23 +113,9 @@ public enum Perf {
         return try await closing(socket) {
             try await socket.dial(address)
             let content = [UInt8](repeating: 0x78, count: size)
-            let clock = ContinuousClock()
-            var start = clock.now
-            for round in 0..<(warmup(roundtrips) + roundtrips) {
-                if round == warmup(roundtrips) { start = clock.now }
+            return try await timed(roundtrips) {
                 try await socket.send(content)
                 try check(try await socket.receive().content.count, size)
-            }
-            return clock.now - start
-        }
-    }
-
-    private static func replies(_ rep: Rep, size: Int, roundtrips: Int) async throws {
-        try await closing(rep.socket) {
-            for _ in 0..<(warmup(roundtrips) + roundtrips) {
-                let request = try await rep.receive()
-                try check(request.body.count, size)
-                try await rep.reply(to: request, request.body)
             }
         }
     }
@@ -122,14 +125,21 @@ public enum Perf {
         return try await closing(req.socket) {
             try await req.dial(address)
             let content = [UInt8](repeating: 0x78, count: size)
-            let clock = ContinuousClock()
-            var start = clock.now
-            for round in 0..<(warmup(roundtrips) + roundtrips) {
-                if round == warmup(roundtrips) { start = clock.now }
+            return try await timed(roundtrips) {
                 try check(try await req.request(content, timeout: .seconds(30)).count, size)
             }
-            return clock.now - start
         }
+    }
+
+    /// Runs `roundTrip` exactly `roundtrips` times and returns the time of all but the warm-up.
+    private static func timed(_ roundtrips: Int, _ roundTrip: () async throws -> Void) async throws -> Duration {
+        let clock = ContinuousClock()
+        var start = clock.now
+        for round in 0..<roundtrips {
+            if round == warmup(roundtrips) { start = clock.now }
+            try await roundTrip()
+        }
+        return clock.now - start
     }
 
     // MARK: Throughput
@@ -187,7 +197,7 @@ public enum Perf {
 
     /// Runs `body` (on the socket's I/O thread unless `MSPERF_EXECUTOR=pool` is set), then closes `socket`
     /// (lingering until what it queued is sent), also when `body` throws.
-    private static func closing<T: Sendable>(_ socket: Socket, _ body: () async throws -> T) async throws -> T {
+    static func closing<T: Sendable>(_ socket: Socket, _ body: () async throws -> T) async throws -> T {
         do {
             let result = onIOThread
                 ? try await withTaskExecutorPreference(socket.executor, operation: body)
@@ -200,37 +210,7 @@ public enum Perf {
         }
     }
 
-
-    private static func check(_ received: Int, _ size: Int) throws(PerfError) {
+    static func check(_ received: Int, _ size: Int) throws(PerfError) {
         guard received == size else { throw PerfError("message of \(received) bytes, expected \(size)") }
-    }
-
-    // MARK: Reports
-
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-    }
-
-    static func latencyReport(size: Int, roundtrips: Int, elapsed: Duration) -> String {
-        let total = seconds(elapsed)
-        return """
-            message size: \(size) [B]
-            roundtrip count: \(roundtrips)
-            average latency: \(String(format: "%.3f", total * 1e6 / Double(2 * roundtrips))) [us]
-            total time: \(String(format: "%.3f", total)) [s]
-            """
-    }
-
-    static func throughputReport(size: Int, count: Int, elapsed: Duration) -> String {
-        let total = max(seconds(elapsed), 1e-9)
-        let rate = Double(count) / total
-        return """
-            message size: \(size) [B]
-            message count: \(count)
-            mean throughput: \(Int(rate)) [msg/s]
-            mean throughput: \(String(format: "%.3f", rate * Double(size) * 8 / 1e6)) [Mb/s]
-            total time: \(String(format: "%.3f", total)) [s]
-            """
     }
 }
