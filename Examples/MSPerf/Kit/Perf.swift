@@ -210,7 +210,7 @@ public enum Perf {
         }
     }
 
-    static func check(_ received: Int, _ size: Int) throws(PerfError) {
+    static func check(_ received: Int, _ size: Int) throws {
         guard received == size else { throw PerfError("message of \(received) bytes, expected \(size)") }
     }
 }
