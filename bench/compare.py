@@ -6,8 +6,11 @@ usage: bench/compare.py RESULT_FILE...
 One table per transport and message size (64 B, 64 KiB): rows are one-way
 latency and throughput, columns are MultiSocket's medians (bare socket and
 the protocol pattern), each peer's median, the best peer, and the ratios
-ours/best-peer and ours/NNG.  The tables are aligned Markdown: readable in a
-terminal and paste-able as is.  A cell whose every sample failed shows FAIL.
+ours/best-peer and ours/NNG.  Then the many-connection table: one row per
+I/O-thread count of ours and one per peer, with requests/s, p50/p99 round
+trip and the ratio to the best peer.  The tables are aligned Markdown:
+readable in a terminal and paste-able as is.  A cell whose every sample
+failed shows FAIL.
 """
 import re
 import statistics
@@ -70,6 +73,8 @@ def parse(paths):
     failed = defaultdict(int)  # (lib, test, pattern, transport, size) -> count
     disturbed = set()  # (lib, test, pattern, transport, size) with a noisy sample
     rss = []  # (local_kib, remote_kib, count)
+    many = defaultdict(list)  # (lib, io_threads or None, connections) -> [(req_s, p50_us, p99_us)]
+    many_failed = defaultdict(int)  # (lib, io_threads or None, connections) -> count
     info = []
     noisy = 0
     total = 0
@@ -85,6 +90,13 @@ def parse(paths):
                 try:
                     key = (kv["lib"], kv["test"], kv["pattern"], kv["transport"], int(kv["size"]))
                 except KeyError:
+                    continue
+                if kv["test"] == "many":
+                    mkey = (kv["lib"], kv.get("io_threads"), int(kv.get("connections", 0)))
+                    if line.startswith("FAIL "):
+                        many_failed[mkey] += 1
+                    else:
+                        many[mkey].append((float(kv["req_s"]), float(kv["p50_us"]), float(kv["p99_us"])))
                     continue
                 if line.startswith("FAIL "):
                     failed[key] += 1
@@ -109,7 +121,50 @@ def parse(paths):
             same = [n for n in names if family(n) == family(key[0])]
             if len(same) == 1:
                 failed[(same[0],) + key[1:]] += failed.pop(key)
-    return ok, failed, disturbed, rss, info, noisy, total
+    names |= {k[0] for k in many}
+    for key in list(many_failed):
+        if key[0] not in names:
+            same = [n for n in names if family(n) == family(key[0])]
+            if len(same) == 1:
+                many_failed[(same[0],) + key[1:]] += many_failed.pop(key)
+    return ok, failed, disturbed, rss, info, noisy, total, many, many_failed
+
+
+def many_table(many, many_failed):
+    """The many-connection case: ours per I/O-thread count, then each peer."""
+    keys = set(many) | set(many_failed)
+    if not keys:
+        return None
+    ours = sorted((k for k in keys if k[0] == "multisocket"), key=lambda k: (int(k[1] or 0), k[2]))
+    peers = sorted((k for k in keys if k[0] != "multisocket"), key=lambda k: (peer_key(k[0]), k[2]))
+    med = {k: tuple(statistics.median(v[i] for v in many[k]) for i in range(3)) for k in many}
+    best = max((med[k][0] for k in peers if k in med), default=None)
+    conns = sorted({k[2] for k in keys})
+    head = ["tcp 64 B, %s connections, req/rep" % "/".join(str(c) for c in conns), "req/s ↑", "p50 µs ↓",
+            "p99 µs ↓", "req/s ÷ best peer"]
+    rows = [head]
+    for k in ours + peers:
+        if k[0] == "multisocket":
+            label = "ours, %s I/O thread%s" % (k[1] or "?", "" if k[1] == "1" else "s")
+        else:
+            label = family(k[0])
+        if k in med:
+            req_s, p50, p99 = med[k]
+            cells = ["{:,.0f}".format(req_s) + ("*" if many_failed.get(k) else ""), "%.1f" % p50, "%.1f" % p99,
+                     fmt_ratio(req_s / best) if best else "–"]
+        else:
+            cells = ["FAIL", "–", "–", "–"]
+        rows.append([label] + cells)
+    lines = [table(rows, ["l", "r", "r", "r", "r"])]
+    by_io = {k[1]: med[k][0] for k in ours if k in med}
+    if "1" in by_io and len(by_io) > 1:
+        lines.append("ours, N I/O threads ÷ 1 I/O thread (req/s): " + ", ".join(
+            "%s: %s" % (io, fmt_ratio(v / by_io["1"])) for io, v in sorted(by_io.items(), key=lambda x: int(x[0]))
+            if io != "1"))
+    lines.append("One load-generator process, one req socket per connection with one request in flight on each, "
+                 "against one rep server process; p50/p99 = round trip (not one-way). Ours: msperf "
+                 "remote_many/local_many with MULTISOCKET_IO_THREADS set in both; peers: bench/many.")
+    return "\n".join(lines)
 
 
 def table(rows, align):
@@ -130,7 +185,7 @@ def main():
     if not paths or paths[0].startswith("-"):
         print(__doc__)
         return 2
-    ok, failed, disturbed, rss, info, noisy, total = parse(paths)
+    ok, failed, disturbed, rss, info, noisy, total, many, many_failed = parse(paths)
     peers = sorted(({k[0] for k in ok} | {k[0] for k in failed}) - {"multisocket"}, key=peer_key)
     # column names: the family (nng, nanomsg, zmq), with the version only when
     # one family appears twice (Debian's NNG and pynng's)
@@ -209,6 +264,10 @@ def main():
                 continue
             print()
             print(table(rows, ["l"] + ["r"] * (len(head) - 1)))
+    many_text = many_table(many, many_failed)
+    if many_text:
+        print()
+        print(many_text)
     print()
     print("lat = one-way latency in µs (round trip / 2), lower is better (↓): a ratio below 1 means ours is faster.")
     print("msg/s, MB/s (10^6 payload bytes/s) = throughput, higher is better (↑): a ratio above 1 means ours is faster.")

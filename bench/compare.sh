@@ -14,6 +14,14 @@
 #        SCALE=1                 multiplies every message count (0.05: smoke run)
 #        TIMEOUT=60              seconds, per process
 #        RSS=1                   0 skips the peak-RSS run
+#        MANY=1                  0 skips the many-connection case: one load
+#                                generator, CONNECTIONS req sockets (each its
+#                                own tcp connection, one request in flight on
+#                                each) against one rep server process; ours
+#                                once per IO_THREADS value, beside the nng and
+#                                zmq peers of bench/many
+#        CONNECTIONS=64  IO_THREADS="1 2"   (MULTISOCKET_IO_THREADS of both
+#                                msperf processes, one table row each)
 #        QUIET_MAX=0.25 QUIET_WAIT=5    before each measurement wait up to
 #                                QUIET_WAIT s for total CPU use to drop below
 #                                QUIET_MAX (recorded as pre_busy=; CPU used by
@@ -40,6 +48,9 @@ PYNNG_VERSION="${PYNNG_VERSION:-0.9.0}"
 SCALE="${SCALE:-1}"
 TIMEOUT="${TIMEOUT:-60}"
 RSS="${RSS:-1}"
+MANY="${MANY:-1}"
+CONNECTIONS="${CONNECTIONS:-64}"
+IO_THREADS="${IO_THREADS:-1 2}"
 export QUIET_MAX="${QUIET_MAX:-0.25}"
 export QUIET_WAIT="${QUIET_WAIT:-5}"
 WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/multisocket-bench}/compare"
@@ -145,6 +156,20 @@ for lib in $LIBS; do
 	}
 done
 
+# the many-connection peers (bench/many: NNG and ZeroMQ only)
+MANY_LIBS=""
+if [ "$MANY" = 1 ]; then
+	for lib in $LIBS; do
+		case "$lib" in nng | zmq) MANY_LIBS="$MANY_LIBS $lib" ;; esac
+	done
+	for lib in $MANY_LIBS; do
+		make -s -C "$HERE/many" BUILD="$BUILD" "$lib" >"$TMP/make.log" 2>&1 || {
+			tail -10 "$TMP/make.log" >&2
+			die "many-connection peer build failed: make -C $HERE/many BUILD=$BUILD $lib"
+		}
+	done
+fi
+
 bin_of() {
 	case "$1" in
 	nng) echo "$BUILD/nng_perf" ;;
@@ -188,6 +213,7 @@ count_of() { # lib test size
 	thr:*) n=$((1300000000 / $3)); [ "$n" -gt 20000 ] && n=20000; [ "$n" -lt 200 ] && n=200
 		[ "$3" = 65536 ] && n=20000 ;;
 	rss:*) n=1000000 ;;
+	many:*) n=100000 ;;
 	esac
 	awk -v n="$n" -v s="$SCALE" 'BEGIN { c = int(n * s); if (c < 10) c = 10; print c }'
 }
@@ -368,6 +394,73 @@ run_peer() { # lib transport test pattern size
 	fi
 }
 
+# parse msperf remote_many output: prints "req_s=… p50_us=… p99_us=…" (+ count, elapsed)
+parse_many() { # file count
+	awk -v count="$2" '
+		/^mean throughput:/ && /req\/s/ { rps = $3 }
+		/^p50 round-trip latency:/ { p50 = $4 }
+		/^p99 round-trip latency:/ { p99 = $4 }
+		/^total time:/ { el = $3 }
+		END { if (rps != "") printf "count=%d elapsed_s=%s req_s=%d p50_us=%s p99_us=%s\n", count, el, rps, p50, p99 }' "$1"
+}
+
+# the many-connection case, ours: local_many serves until the load generator
+# (remote_many) has left; both processes get MULTISOCKET_IO_THREADS=$1
+run_many_ours() { # io_threads
+	local io=$1 size=64 count url lpid rc lrc figures name
+	count="$(count_of multisocket many "$size")"
+	name="lib=multisocket test=many pattern=reqrep transport=tcp size=$size connections=$CONNECTIONS io_threads=$io"
+	url="$(next_url tcp)"
+	start_measure
+	"${PIN_CMD[@]}" env MULTISOCKET_IO_THREADS="$io" timeout "$TIMEOUT" \
+		"$MSPERF" local_many "$url" "$size" "$count" "$CONNECTIONS" >"$TMP/l.out" 2>"$TMP/l.err" &
+	lpid=$!
+	PIDS="$lpid"
+	wait_listening "$url" "$lpid"
+	ours_remote "$lpid" env MULTISOCKET_IO_THREADS="$io" timeout "$TIMEOUT" \
+		"$MSPERF" remote_many "$url" "$size" "$count" "$CONNECTIONS"
+	rc=$?
+	[ "$rc" -ne 0 ] && kill "$lpid" 2>/dev/null
+	wait "$lpid"
+	lrc=$?
+	[ "$rc" -eq 0 ] && rc=$lrc
+	PIDS=""
+	end_measure
+	figures="$(parse_many "$TMP/r.out" "$count")"
+	if [ "$rc" -eq 0 ] && [ -n "$figures" ]; then
+		record "$name $figures"
+	else
+		fail "$name count=$count rc=$rc"
+	fi
+}
+
+# the many-connection case, a peer of bench/many: its server runs until ended
+run_many_peer() { # lib
+	local lib=$1 size=64 bin count url lpid rc line
+	bin="$BUILD/${lib}_many"
+	count="$(count_of "$lib" many "$size")"
+	url="$(next_url tcp)"
+	start_measure
+	"${PIN_CMD[@]}" timeout "$TIMEOUT" "$bin" local "$url" "$size" "$count" "$CONNECTIONS" \
+		>"$TMP/l.out" 2>"$TMP/l.err" &
+	lpid=$!
+	PIDS="$lpid"
+	wait_listening "$url" "$lpid"
+	run_fg "${PIN_CMD[@]}" timeout "$TIMEOUT" "$bin" remote "$url" "$size" "$count" "$CONNECTIONS" \
+		>"$TMP/r.out" 2>"$TMP/r.err"
+	rc=$?
+	kill "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	PIDS=""
+	end_measure
+	line="$(grep -h '^RESULT' "$TMP/r.out" 2>/dev/null | head -1)"
+	if [ -n "$line" ]; then
+		record "${line#RESULT }"
+	else
+		fail "lib=${NAME[$lib]} test=many pattern=reqrep transport=tcp size=$size connections=$CONNECTIONS count=$count rc=$rc"
+	fi
+}
+
 # peak RSS of our local_thr and remote_thr (tcp, 64 B, socket pattern);
 # GNU time reports the largest RSS of timeout and its child, msperf
 run_rss() {
@@ -430,6 +523,11 @@ for rep in $(seq 1 "$REPS"); do
 			done
 		done
 	done
+	if [ "$MANY" = 1 ]; then
+		echo "-- tcp: $CONNECTIONS connections, req/rep 64 B, one load-generator process" >&2
+		for io in $IO_THREADS; do run_many_ours "$io"; done
+		for lib in $MANY_LIBS; do run_many_peer "$lib"; done
+	fi
 	if [ "$RSS" = 1 ]; then
 		echo "-- peak RSS, tcp, $(count_of multisocket rss 64) x 64 B" >&2
 		run_rss
