@@ -42,6 +42,7 @@ struct MSPerfTests {
         ["remote_thr", "tcp://h:1", "x", "10"], ["local_lat", "tcp://h:1", "64", "10", "4"],
         ["remote_many", "tcp://h:1", "64", "10", "0"], ["remote_many", "tcp://h:1", "64", "10", "pushpull"],
         ["remote_thr", "tcp://h:1", "64", "10", "16"], ["remote_many", "tcp://h:1", "64", "10", "4", "4"],
+        ["local_reqlat", "nng+tcp://h:1", "64", "10"], ["local_thr", "zmq+tcp://h:1", "64", "10"],
     ])
     func rejectsBadCommandLines(_ arguments: [String]) {
         #expect(throws: PerfError.self) { try PerfRequest(arguments: arguments) }
@@ -143,6 +144,37 @@ struct MSPerfTests {
                 try await group.waitForAll()
             }
         }
+    }
+
+    /// `local_lat` and `remote_lat` on a stock tool's wire (nng+tcp, zmq+tcp) pair with each other, for sizes
+    /// with short and long ZMTP frames; `bench/interop.sh` runs them against NNG's and ZeroMQ's own tools.
+    @Test(arguments: ["nng", "zmq"], [0, 64, 300, 70_000])
+    func peerWireLatency(_ wire: String, size: Int) async throws {
+        let lines = Lines()
+        try await withTimeout(20, "local_lat/remote_lat over \(wire)+tcp, \(size) B") {
+            let (bound, boundSink) = AsyncStream.makeStream(of: Address.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { boundSink.finish() }
+                    let local = try PerfRequest(arguments: ["local_lat", "\(wire)+tcp://127.0.0.1:0", "\(size)", "1"])
+                    try await Perf.run(local, listening: { boundSink.yield($0) }, output: lines.add)
+                }
+                var addresses = bound.makeAsyncIterator()
+                let address = try #require(await addresses.next())
+                let peer = "\(wire)+" + address.description
+                try await Perf.run(try PerfRequest(arguments: ["remote_lat", peer, "\(size)", "30"]), output: lines.add)
+                try await group.waitForAll()
+            }
+        }
+        #expect(lines.value("roundtrip count") == 30)
+        #expect((lines.value("average latency") ?? 0) > 0)
+    }
+
+    /// A stock tool's wire is named by the address's scheme and runs over a plain tcp address.
+    @Test func peerWireAddresses() {
+        #expect(PeerWire.split("nng+tcp://127.0.0.1:5555")?.address == "tcp://127.0.0.1:5555")
+        #expect(PeerWire.split("zmq+tcp://127.0.0.1:5555")?.wire == .zmq)
+        #expect(PeerWire.split("tcp://127.0.0.1:5555") == nil)
     }
 
     @Test(arguments: [Transport.ipc, .tcp], ["socket", "pushpull"])

@@ -14,6 +14,9 @@ import MultiSocketProtocols
 /// - many connections: one process opens `connections` ``Req`` sockets, each its own connection to one ``Rep``
 ///   server, and keeps one request in flight on each until `count` requests have been answered in all.
 ///
+/// `local_lat` and `remote_lat` also speak the stock tools' own wire (``PeerWire``: `nng+tcp://`, `zmq+tcp://`),
+/// so they pair with NNG's and ZeroMQ's `local_lat`/`remote_lat` over req/rep.
+///
 /// Only the measuring side prints: `remote_lat`/`remote_reqlat` (and `inproc_lat`) print latency,
 /// `local_thr` (and `inproc_thr`) prints throughput, `remote_many` prints requests per second.
 public enum Perf {
@@ -29,6 +32,15 @@ public enum Perf {
         let size = request.size
         let count = request.count
         let address = request.address
+        if let peer = PeerWire.split(address) {
+            if request.mode == .localLat {
+                try await peerEchoServer(peer.wire, peer.address, bound)
+            } else {
+                let elapsed = try await peerEchoClient(peer.wire, peer.address, size, count)
+                output(latencyReport(size: size, roundtrips: count, elapsed: elapsed))
+            }
+            return
+        }
         switch request.mode {
         case .localLat:
             let socket = Socket()
@@ -132,7 +144,7 @@ public enum Perf {
     }
 
     /// Runs `roundTrip` exactly `roundtrips` times and returns the time of all but the warm-up.
-    private static func timed(_ roundtrips: Int, _ roundTrip: () async throws -> Void) async throws -> Duration {
+    static func timed(_ roundtrips: Int, _ roundTrip: () async throws -> Void) async throws -> Duration {
         let clock = ContinuousClock()
         var start = clock.now
         for round in 0..<roundtrips {

@@ -27,6 +27,8 @@ public struct PerfRequest: Sendable, Equatable {
                msperf inproc_lat|inproc_reqlat <size> <roundtrips>
                msperf inproc_thr <size> <count> [socket|pushpull]
         addresses: tcp://127.0.0.1:5555, ipc:///tmp/perf.sock, ws://127.0.0.1:5555/perf
+        local_lat/remote_lat also take nng+tcp://… and zmq+tcp://…: the wire of NNG's and ZeroMQ's own
+        local_lat/remote_lat (req/rep), to run against them
         """
 
     /// Parses `arguments` (without the program name).
@@ -41,6 +43,9 @@ public struct PerfRequest: Sendable, Equatable {
         } else {
             guard !rest.isEmpty else { throw PerfError("\(mode.rawValue) needs an address") }
             address = rest.removeFirst()
+        }
+        if PeerWire.split(address) != nil, mode != .localLat, mode != .remoteLat {
+            throw PerfError("only local_lat and remote_lat speak a stock tool's wire (\(address))")
         }
         let optional = mode.isThroughput || mode.isMany ? 1 : 0
         guard rest.count >= 2, rest.count <= 2 + optional else {
