@@ -96,6 +96,10 @@ def parse(paths):
                     if line.startswith("FAIL "):
                         many_failed[mkey] += 1
                     else:
+                        total += 1
+                        if float(kv.get("foreign", 0)) > NOISY:
+                            noisy += 1
+                            disturbed.add(mkey)
                         many[mkey].append((float(kv["req_s"]), float(kv["p50_us"]), float(kv["p99_us"])))
                     continue
                 if line.startswith("FAIL "):
@@ -130,7 +134,7 @@ def parse(paths):
     return ok, failed, disturbed, rss, info, noisy, total, many, many_failed
 
 
-def many_table(many, many_failed):
+def many_table(many, many_failed, disturbed):
     """The many-connection case: ours per I/O-thread count, then each peer."""
     keys = set(many) | set(many_failed)
     if not keys:
@@ -150,7 +154,7 @@ def many_table(many, many_failed):
             label = family(k[0])
         if k in med:
             req_s, p50, p99 = med[k]
-            cells = ["{:,.0f}".format(req_s) + ("*" if many_failed.get(k) else ""), "%.1f" % p50, "%.1f" % p99,
+            cells = [("~" if k in disturbed else "") + "{:,.0f}".format(req_s) + ("*" if many_failed.get(k) else ""), "%.1f" % p50, "%.1f" % p99,
                      fmt_ratio(req_s / best) if best else "–"]
         else:
             cells = ["FAIL", "–", "–", "–"]
@@ -264,7 +268,7 @@ def main():
                 continue
             print()
             print(table(rows, ["l"] + ["r"] * (len(head) - 1)))
-    many_text = many_table(many, many_failed)
+    many_text = many_table(many, many_failed, disturbed)
     if many_text:
         print()
         print(many_text)
@@ -277,7 +281,7 @@ def main():
     ns = [len(v) for v in ok.values()]
     if ns:
         print("Median of %s samples per cell." % (min(ns) if min(ns) == max(ns) else "%d–%d" % (min(ns), max(ns))))
-    if partial[0]:
+    if partial[0] or any(many_failed.get(k) for k in many):
         print("* some samples of this cell failed (FAIL lines in the results file); the median is of the rest.")
     if noisy:
         print("~ %d of %d samples ran while other processes used > %d%% of the CPUs (foreign= in the results "
