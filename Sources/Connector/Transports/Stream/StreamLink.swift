@@ -81,7 +81,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     let localAddress: String
     let remoteAddress: String
     let isRaw: Bool
-    private let fd: Int32
+    /// All the link's I/O goes through it; its descriptor is registered with `reactor`.
+    private let stream: any ByteStream
+    /// A read that does not fill the buffer empties the stream (it holds nothing beyond the kernel's queue).
+    private let shortReadDrains: Bool
     private let reactor: Reactor
     private let sendCapacity: Int
     private let outbound: Locked<Outbound>
@@ -134,9 +137,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     private static var replyBacklogLimit: Int { 16 * 1024 }
 
     /// `alreadyRead` holds bytes of the stream read before the link existed (after a WebSocket handshake).
-    init(fd: Int32, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
+    init(stream: any ByteStream, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
          remoteAddress: String, alreadyRead: [UInt8] = []) {
-        self.fd = fd
+        self.stream = stream
+        self.shortReadDrains = !stream.holdsReadBytes
         self.reactor = reactor
         self.framing = framing
         self.outbound = Locked(Outbound(framing: framing))
@@ -184,7 +188,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 finish()
                 return
             }
-            guard reactor.register(fd, handler: self) else {
+            guard reactor.register(stream.descriptor, handler: self) else {
                 finish()
                 return
             }
@@ -424,25 +428,21 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 if step.finish { reactor.execute { [self] in finish() } }
                 return
             }
-            let count = writing.write(to: fd)
             sent = 0
-            if count > 0 {
+            switch writing.write(to: stream) {
+            case .wrote(let count):
                 sent = count
-                continue
-            }
-            let error = cms_errno()
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK {
+            case .wouldBlock:
                 blocked = true
-                continue
+            case .failed(let error):
+                let finishNow = outbound.withLock { out -> Bool in
+                    out.failed = true
+                    out.writer = .idle
+                    return out.finishDeferred
+                }
+                reactor.execute { [self] in finishNow ? finish() : writeFailed(reset: error == .reset) }
+                return
             }
-            let finishNow = outbound.withLock { out -> Bool in
-                out.failed = true
-                out.writer = .idle
-                return out.finishDeferred
-            }
-            reactor.execute { [self] in finishNow ? finish() : writeFailed(reset: error == ECONNRESET) }
-            return
         }
     }
 
@@ -474,7 +474,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// a full receive queue never keeps a dead connection open.
     private func abort() {
         guard !finished else { return }
-        let unread = readEnd - readStart + Int(cms_unread_bytes(fd))
+        let unread = readEnd - readStart + stream.unreadByteCount()
         if unread > 0 { delegate?.pipe(pipeID, rejected: .connectionReset(unread: unread)) }
         finish()
     }
@@ -536,21 +536,18 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
         let hangUp = cms_epollhup() | cms_epollerr() | cms_epollrdhup()
         // A paused link reads nothing (the bytes stay in the kernel); resuming reads to the end.
-        if events & (cms_epollin() | hangUp) != 0 { readAvailable(stopAtShortRead: events & hangUp == 0) }
+        if events & (cms_epollin() | hangUp) != 0 {
+            readAvailable(stopAtShortRead: shortReadDrains && events & hangUp == 0)
+        }
     }
 
-    /// Whether the socket's pending error says the peer reset the connection. After an orderly close the
-    /// error is `EPIPE` (our write met the closed end): what the peer sent is whole and still delivered.
+    /// Whether the stream's pending error says the connection broke (the peer reset it). After an orderly
+    /// close there is none (our write met the closed end): what the peer sent is whole and still delivered.
     private func connectionWasReset() -> Bool {
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return false }
-        if error != 0 && error != EPIPE {
-            reportStoppedSending()
-            outbound.withLock { $0.failed = true }
-            return true
-        }
-        return false
+        guard stream.pendingFailure() != nil else { return false }
+        reportStoppedSending()
+        outbound.withLock { $0.failed = true }
+        return true
     }
 
     func resumeReceiving() {
@@ -574,16 +571,16 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             guard parseBuffered() else { return }
             if readEnd == readBuffer.count { compact() }
             let room = readBuffer.count - readEnd
-            let count = Glibc.read(fd, readBuffer.baseAddress! + readEnd, room)
-            if count > 0 {
+            switch stream.read(into: UnsafeMutableRawBufferPointer(start: readBuffer.baseAddress! + readEnd, count: room)) {
+            case .bytes(let count):
                 readEnd += count
                 if stopAtShortRead && count < room {
                     _ = parseBuffered()
                     return
                 }
-                continue
-            }
-            if count == 0 {
+            case .wouldBlock:
+                return
+            case .end:
                 if isRaw {
                     _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream))
                 } else if readEnd > readStart {
@@ -591,11 +588,11 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 }
                 finish()
                 return
+            case .failed:
+                // Not a clean end (a reset, a TLS stream cut short): a raw peer gets no end-of-stream message.
+                finish()
+                return
             }
-            let error = cms_errno()
-            if error == EINTR { continue }
-            if error != EAGAIN && error != EWOULDBLOCK { finish() }
-            return
         }
         // Leave the loop to the other descriptors for a turn, then carry on.
         reactor.execute { [self] in readAvailable() }
@@ -785,12 +782,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             return (out.finishDeferred, goodbye)
         }
         if writerActive { return }
-        if !goodbye.isEmpty {
-            _ = goodbye.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-        }
         finished = true
-        if registered { reactor.deregister(fd, handler: self) }
-        Glibc.close(fd)
+        if registered { reactor.deregister(stream.descriptor, handler: self) }
+        stream.close(sendingFirst: goodbye)
         if let partialTimer { reactor.cancelTimer(partialTimer) }
         partialTimer = nil
         releaseBuffers()

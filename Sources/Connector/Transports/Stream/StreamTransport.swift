@@ -107,13 +107,15 @@ enum StreamTransport {
         return fd
     }
 
+    /// The link over the connected socket `fd` (tcp or ipc as `family` says), which it now owns: a
+    /// ``SocketStream`` framed by ``MultiSocketFraming``. Any thread; the link starts when its pipe does.
     static func makeLink(
         fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor
     ) -> StreamLink<MultiSocketFraming> {
         SystemSocket.configureConnected(fd, family: family, options: options)
         let scheme = family == AF_UNIX ? "ipc" : "tcp"
         return StreamLink(
-            fd: fd, reactor: reactor, options: options, framing: MultiSocketFraming(options: options),
+            stream: SocketStream(descriptor: fd), reactor: reactor, options: options, framing: MultiSocketFraming(options: options),
             localAddress: SystemSocket.describe(fd, peer: false, scheme: scheme),
             remoteAddress: SystemSocket.describe(fd, peer: true, scheme: scheme)
         )

@@ -10,7 +10,8 @@ import Synchronization
 /// (the same path twice is `addressInUse`), and closing the last path closes the socket. A request for a
 /// path nobody listens on gets HTTP 404.
 ///
-/// Handshakes run on the reactor thread with non-blocking I/O and a deadline (``handshakeTimeout``), so a
+/// Handshakes are preambles (``WebSocketClientPreamble``, ``WebSocketServerPreamble``) run by a
+/// ``PreambleDriver`` on the reactor thread with non-blocking I/O and a deadline (``handshakeTimeout``), so a
 /// silent peer holds nothing for long; a malformed request gets HTTP 400 and the connection is closed.
 enum WebSocketTransport {
     /// How long an opening handshake may take, either side.
@@ -38,24 +39,32 @@ enum WebSocketTransport {
             case .failure(let error):
                 completion(.failure(error))
             case .success(let connected):
-                let handshake = ClientHandshake(
-                    fd: connected.fd, family: connected.family, address: address, host: "\(shownHost):\(port)",
-                    path: path, options: options, reactor: reactor, completion: completion
-                )
-                reactor.execute { handshake.start() }
+                let stream = SocketStream(descriptor: connected.fd)
+                let preamble = WebSocketClientPreamble(
+                    address: address, host: "\(shownHost):\(port)", path: path, raw: options.raw)
+                let driver = PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
+                    completion(result.map { done -> any PipeLink in
+                        makeLink(stream: stream, family: connected.family, role: .client, path: path,
+                                 options: options, reactor: reactor, alreadyRead: done.leftover)
+                    })
+                }
+                reactor.execute { driver.start() }
             }
         }
     }
 
+    /// The link over `stream` once its handshake completed, as `role`, for `path`; `alreadyRead` holds the
+    /// bytes that arrived after the handshake (the first frames). Reactor thread.
     static func makeLink(
-        fd: Int32, family: Int32, role: WebSocketFraming.Role, path: String, options: PipeOptions,
+        stream: any ByteStream, family: Int32, role: WebSocketFraming.Role, path: String, options: PipeOptions,
         reactor: Reactor, alreadyRead: [UInt8]
     ) -> StreamLink<WebSocketFraming> {
+        let fd = stream.descriptor
         SystemSocket.configureConnected(fd, family: family, options: options)
         let local = SystemSocket.describe(fd, peer: false, scheme: "ws")
         let remote = SystemSocket.describe(fd, peer: true, scheme: "ws")
         return StreamLink(
-            fd: fd, reactor: reactor, options: options, framing: WebSocketFraming(role: role, options: options),
+            stream: stream, reactor: reactor, options: options, framing: WebSocketFraming(role: role, options: options),
             localAddress: role == .server ? local + path : local,
             remoteAddress: role == .client ? remote + path : remote,
             alreadyRead: alreadyRead
@@ -143,51 +152,5 @@ enum WebSocketTransport {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: resolved.storage.prefix($0.count)) }
         return SystemSocket.describe(storage, scheme: "ws")
-    }
-
-    // MARK: Handshake I/O
-
-    /// How a non-blocking transfer ended.
-    enum Transfer {
-        /// Bytes moved (for a write: all of them).
-        case progress
-        /// The socket has nothing more now; wait for the reactor.
-        case wouldBlock
-        /// End of stream or an error.
-        case closed
-    }
-
-    /// One read of up to 4 KiB, appended to `buffer`.
-    static func readSome(_ fd: Int32, into buffer: inout [UInt8]) -> Transfer {
-        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { chunk -> Transfer in
-            while true {
-                let count = Glibc.read(fd, chunk.baseAddress!, chunk.count)
-                if count > 0 {
-                    buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
-                    return .progress
-                }
-                if count == 0 { return .closed }
-                let error = cms_errno()
-                if error == EINTR { continue }
-                return error == EAGAIN || error == EWOULDBLOCK ? .wouldBlock : .closed
-            }
-        }
-    }
-
-    /// Writes `bytes` from `written` on, as far as the socket takes them.
-    static func writeSome(_ fd: Int32, _ bytes: [UInt8], written: inout Int) -> Transfer {
-        while written < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + written, raw.count - written, Int32(MSG_NOSIGNAL))
-            }
-            if sent > 0 {
-                written += sent
-                continue
-            }
-            let error = cms_errno()
-            if error == EINTR { continue }
-            return error == EAGAIN || error == EWOULDBLOCK ? .wouldBlock : .closed
-        }
-        return .progress
     }
 }
