@@ -5,6 +5,7 @@ import Glibc
 final class ConnectWaiter: ReactorHandler, @unchecked Sendable {
     private let fd: Int32
     private let reactor: Reactor
+    /// Reactor thread only (checked).
     private var completion: ((Int32) -> Void)?
 
     init(fd: Int32, reactor: Reactor, completion: @escaping @Sendable (Int32) -> Void) {
@@ -14,6 +15,7 @@ final class ConnectWaiter: ReactorHandler, @unchecked Sendable {
     }
 
     func reactorEvent(_ events: UInt32) {
+        reactor.assertInReactor()
         guard let completion else { return }
         self.completion = nil
         var error: Int32 = 0

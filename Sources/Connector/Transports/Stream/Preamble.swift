@@ -8,7 +8,7 @@
 /// all, so it refuses a peer that sends too many) and within ``timeout``.
 package protocol Preamble: Sendable {
     /// What a completed preamble learnt (the route a WebSocket request chose, the peer's protocol).
-    associatedtype Outcome
+    associatedtype Outcome: Sendable
 
     /// How long the preamble may take from ``PreambleDriver/start()`` until it is done; then it fails with
     /// ``error(for:)`` of ``PreambleFailure/timedOut``.

@@ -95,7 +95,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     // receiver's time).
     @exclusivity(unchecked) private var writing = StreamOutput()
 
-    // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
+    // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards: every
+    // method that touches it begins with `reactor.assertInReactor()` (a check in debug builds).
     @exclusivity(unchecked) private var pipeID: UInt32 = 0
     /// The receiving copy of the framing.
     @exclusivity(unchecked) private var framing: Framing
@@ -161,6 +162,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Frees what a finished link holds (its read buffer, queued output, undelivered messages): whoever still
     /// refers to the pipe keeps only the small link object.
     private func releaseBuffers() {
+        reactor.assertInReactor()
         readBuffer.deallocate()
         readBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         readStart = 0
@@ -175,6 +177,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     func start(pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             self.pipeID = pipeID
             self.delegate = delegate
             self.onClose = onClose
@@ -210,6 +213,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     func footprint(_ report: @escaping @Sendable (_ readBuffer: Int, _ output: Int) -> Void) {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             report(readBuffer.count, outbound.withLock { $0.appended - $0.written })
         }
     }
@@ -368,6 +372,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// The writer took the replies the read side waited on: reading carries on.
     private func resumeAfterOutput() {
+        reactor.assertInReactor()
         guard waitingForOutput else { return }
         waitingForOutput = false
         readAvailable()
@@ -450,6 +455,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// sent before is still delivered when it closed in order (the read side carries on to the end of the
     /// stream, as far as the receive queue lets it); after a reset the link closes at once.
     private func writeFailed(reset: Bool) {
+        reactor.assertInReactor()
         guard !finished else { return }
         reportStoppedSending()
         if reset && (receivingPaused || waitingForOutput) {
@@ -462,6 +468,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Tells the delegate that the link can send nothing more; before ``start(pipeID:delegate:onClose:)`` has
     /// run, the report waits for it.
     private func reportStoppedSending() {
+        reactor.assertInReactor()
         if let delegate {
             delegate.pipeStoppedSending(pipeID)
         } else {
@@ -473,6 +480,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// had not read yet (a paused link reads nothing) is discarded and reported, and the link closes now —
     /// a full receive queue never keeps a dead connection open.
     private func abort() {
+        reactor.assertInReactor()
         guard !finished else { return }
         let unread = readEnd - readStart + stream.unreadByteCount()
         if unread > 0 { delegate?.pipe(pipeID, rejected: .connectionReset(unread: unread)) }
@@ -490,6 +498,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Tells the delegate that the queue drained; before ``start(pipeID:delegate:onClose:)`` has run (a
     /// message sent when the pipe was added can be written first), the report waits for it.
     private func reportDrained() {
+        reactor.assertInReactor()
         guard let delegate else {
             drainedBeforeStart = !finished
             return
@@ -526,6 +535,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
+        reactor.assertInReactor()
         if events & cms_epollout() != 0 { writable() }
         if events & cms_epollerr() != 0 && connectionWasReset() {
             // Nothing more will come; a paused link does not wait for its receiver to catch up.
@@ -544,6 +554,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Whether the stream's pending error says the connection broke (the peer reset it). After an orderly
     /// close there is none (our write met the closed end): what the peer sent is whole and still delivered.
     private func connectionWasReset() -> Bool {
+        reactor.assertInReactor()
         guard stream.pendingFailure() != nil else { return false }
         reportStoppedSending()
         outbound.withLock { $0.failed = true }
@@ -552,6 +563,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     func resumeReceiving() {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             guard receivingPaused else { return }
             receivingPaused = false
             readAvailable()
@@ -561,11 +573,12 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     ///
-    /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the socket: its
+    /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the stream: its
     /// bytes are delivered and the loop stops without the read that would only say `EAGAIN` (one system call
     /// less per message in a request/reply exchange). That is safe only when called for a readiness event
     /// without a hang-up: any data arriving later raises a new edge-triggered event.
     private func readAvailable(stopAtShortRead: Bool = false) {
+        reactor.assertInReactor()
         guard !finished, delegate != nil, !receivingPaused, !waitingForOutput else { return }
         for _ in 0..<Self.readsPerTurn {
             guard parseBuffered() else { return }
@@ -602,6 +615,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     private func parseBuffered() -> Bool {
+        reactor.assertInReactor()
         if isRaw && !Framing.framesRawContent { return deliverRawChunk() }
         while readEnd > readStart {
             let result: StreamDecodeResult<Framing.Reply>
@@ -663,12 +677,14 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// A frame (or a fragmented message) has begun and not ended: it has ``PipeOptions/partialFrameTimeout``
     /// to complete, counted from now unless it was counting already.
     private func notePartialFrame() {
+        reactor.assertInReactor()
         guard let timeout = partialFrameTimeout, partialSince == 0 else { return }
         partialSince = Self.now()
         if partialTimer == nil { armPartialTimer(after: timeout) }
     }
 
     private func armPartialTimer(after nanoseconds: UInt64) {
+        reactor.assertInReactor()
         partialTimer = reactor.schedule(after: .nanoseconds(Int64(clamping: nanoseconds))) { [self] in
             partialTimerFired()
         }
@@ -677,6 +693,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Closes the link if its partial frame is still incomplete after the timeout; time spent paused by the
     /// receiver or by unwritten replies does not count.
     private func partialTimerFired() {
+        reactor.assertInReactor()
         partialTimer = nil
         guard !finished, partialSince != 0, let timeout = partialFrameTimeout else { return }
         let now = Self.now()
@@ -697,6 +714,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Hands the messages decoded so far to the delegate, which takes them all. Returns `false` when it
     /// paused the link.
     private func deliverArrived() -> Bool {
+        reactor.assertInReactor()
         guard !arrived.isEmpty, let delegate else { return true }
         if delegate.pipe(pipeID, received: &arrived) { return true }
         receivingPaused = true
@@ -705,6 +723,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Delivers everything buffered as one raw message. Returns `false` when delivery paused.
     private func deliverRawChunk() -> Bool {
+        reactor.assertInReactor()
         guard readEnd > readStart else { return !finished }
         let chunk = [UInt8](UnsafeRawBufferPointer(start: readBuffer.baseAddress! + readStart, count: readEnd - readStart))
         readStart = 0
@@ -718,11 +737,13 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// A message from a raw peer: one hop taken (ttl 15), arrived on this pipe.
     private func rawMessage(_ content: [UInt8], kind: Message.Kind) -> Message {
-        Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
+        reactor.assertInReactor()
+        return Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
     }
 
     /// Moves the unparsed bytes to the front of the read buffer.
     private func compact() {
+        reactor.assertInReactor()
         guard readStart > 0 else { return }
         let pending = readEnd - readStart
         readBuffer.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
@@ -736,6 +757,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// is the small remainder. Otherwise the unparsed bytes move to the front. The buffer grows with the
     /// bytes that arrive, never with what a header claims.
     private func makeRoom(for frameSize: Int) {
+        reactor.assertInReactor()
         let ceiling = max(frameSize, framing.maxUnitSize ?? frameSize)
         if readEnd == readBuffer.count && readBuffer.count < ceiling {
             grow(to: min(2 * readBuffer.count, ceiling))
@@ -746,6 +768,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Grows the read buffer to `size` bytes.
     private func grow(to size: Int) {
+        reactor.assertInReactor()
         let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         let pending = readEnd - readStart
         bigger.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
@@ -770,6 +793,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// was rejected, if one was; a framing with closing bytes (WebSocket's close frame) gets one
     /// best-effort write of them when nothing is half-written.
     private func finish(_ reason: FrameError? = nil) {
+        reactor.assertInReactor()
         guard !finished else { return }
         let (writerActive, goodbye) = outbound.withLock { out -> (Bool, [UInt8]) in
             var goodbye: [UInt8] = []

@@ -13,7 +13,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
     private let closed = Atomic(false)
     /// The socket file this listener created (ipc only); removed on close only if it is still that file.
     private let socketFileInode: UInt?
-    /// Retries accepting after the process ran out of descriptors. Touched only on the reactor thread.
+    /// Retries accepting after the process ran out of descriptors. Reactor thread only (checked).
     private var retry = AcceptRetry()
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
@@ -28,6 +28,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
     }
 
     func reactorEvent(_ events: UInt32) {
+        reactor.assertInReactor()
         guard events & cms_epollin() != 0 else { return }
         acceptPending()
     }
@@ -35,6 +36,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
     /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed listener's timer does
     /// nothing: its descriptor may already belong to something else).
     private func acceptPending() {
+        reactor.assertInReactor()
         retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
             accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
         } retry: { [weak self] in
@@ -47,6 +49,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { continuation in
             reactor.execute { [self] in
+                reactor.assertInReactor()
                 retry.cancel(on: reactor)
                 reactor.deregister(fd, handler: self)
                 Glibc.close(fd)
