@@ -1,4 +1,3 @@
-import CMultiSocketShims
 import Glibc
 
 /// Waits on the reactor for a non-blocking connect to finish.

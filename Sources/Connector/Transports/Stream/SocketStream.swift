@@ -7,6 +7,7 @@ import Glibc
 /// The stream owns its descriptor from ``init(descriptor:)`` on and closes it in ``close(sendingFirst:)``.
 /// Threads and results are as ``ByteStream`` documents them.
 public final class SocketStream: ByteStream {
+    /// The socket; the reactor reports its readiness.
     public let descriptor: Int32
 
     /// Wraps the connected, non-blocking socket `descriptor`, which the stream now owns.
@@ -17,6 +18,8 @@ public final class SocketStream: ByteStream {
     /// `false`: a socket holds nothing between the kernel and the caller.
     public var holdsReadBytes: Bool { false }
 
+    /// One `read(2)`: bytes, `wouldBlock` on `EAGAIN`, `end` on end of file, `failed` otherwise (`reset` for
+    /// `ECONNRESET`). Reactor thread.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> ByteStreamRead {
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress!, buffer.count)
@@ -29,6 +32,9 @@ public final class SocketStream: ByteStream {
         }
     }
 
+    /// One `send(2)` (a single segment) or `sendmsg(2)` (several), with `MSG_NOSIGNAL`: the bytes the kernel
+    /// took, `wouldBlock` on `EAGAIN`, `failed` otherwise (`EPIPE` after the peer closed, `reset` for
+    /// `ECONNRESET`). The thread holding the link's writer role.
     public func write(_ segments: UnsafeBufferPointer<iovec>) -> ByteStreamWrite {
         while true {
             let count: Int
@@ -48,14 +54,18 @@ public final class SocketStream: ByteStream {
         }
     }
 
+    /// `shutdown(SHUT_WR)`: the peer reads the end of the stream. Reactor thread.
     public func shutdownWrite() {
         shutdown(descriptor, Int32(SHUT_WR))
     }
 
+    /// The bytes in the kernel's receive queue (`FIONREAD`). Reactor thread.
     public func unreadByteCount() -> Int {
         Int(cms_unread_bytes(descriptor))
     }
 
+    /// The socket's pending error (`SO_ERROR`, which reading clears), `nil` for none or `EPIPE`. Reactor
+    /// thread.
     public func pendingFailure() -> ByteStreamError? {
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
@@ -63,6 +73,7 @@ public final class SocketStream: ByteStream {
         return error == 0 || error == EPIPE ? nil : ByteStreamError(errno: error)
     }
 
+    /// One non-blocking `send` of `goodbye` (whatever the kernel takes), then `close(2)`. Reactor thread.
     public func close(sendingFirst goodbye: [UInt8]) {
         if !goodbye.isEmpty {
             _ = goodbye.withUnsafeBytes { bytes in

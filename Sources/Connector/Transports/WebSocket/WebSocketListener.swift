@@ -1,5 +1,3 @@
-import CMultiSocketShims
-import Glibc
 import Synchronization
 
 /// One path's listener, as the connector sees it; the socket belongs to the endpoint's ``WebSocketServer``.

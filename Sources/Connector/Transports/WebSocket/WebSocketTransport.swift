@@ -1,6 +1,4 @@
-import CMultiSocketShims
 import Glibc
-import Synchronization
 
 /// The ws transport (RFC 6455): a TCP connection upgraded by an HTTP/1.1 handshake, then one binary
 /// WebSocket message per multisocket frame, carried by a ``StreamLink`` with ``WebSocketFraming``.
