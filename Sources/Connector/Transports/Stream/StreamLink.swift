@@ -81,7 +81,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     let localAddress: String
     let remoteAddress: String
     let isRaw: Bool
-    private let fd: Int32
+    /// All the link's I/O goes through it; its descriptor is registered with `reactor`.
+    private let stream: any ByteStream
+    /// A read that does not fill the buffer empties the stream (it holds nothing beyond the kernel's queue).
+    private let shortReadDrains: Bool
     private let reactor: Reactor
     private let sendCapacity: Int
     private let outbound: Locked<Outbound>
@@ -92,7 +95,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     // receiver's time).
     @exclusivity(unchecked) private var writing = StreamOutput()
 
-    // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards.
+    // Reactor-thread state. Written in `start`'s job and read only on the reactor thread afterwards: every
+    // method that touches it begins with `reactor.assertInReactor()` (a check in debug builds).
     @exclusivity(unchecked) private var pipeID: UInt32 = 0
     /// The receiving copy of the framing.
     @exclusivity(unchecked) private var framing: Framing
@@ -134,9 +138,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     private static var replyBacklogLimit: Int { 16 * 1024 }
 
     /// `alreadyRead` holds bytes of the stream read before the link existed (after a WebSocket handshake).
-    init(fd: Int32, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
+    init(stream: any ByteStream, reactor: Reactor, options: PipeOptions, framing: Framing, localAddress: String,
          remoteAddress: String, alreadyRead: [UInt8] = []) {
-        self.fd = fd
+        self.stream = stream
+        self.shortReadDrains = !stream.holdsReadBytes
         self.reactor = reactor
         self.framing = framing
         self.outbound = Locked(Outbound(framing: framing))
@@ -157,6 +162,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Frees what a finished link holds (its read buffer, queued output, undelivered messages): whoever still
     /// refers to the pipe keeps only the small link object.
     private func releaseBuffers() {
+        reactor.assertInReactor()
         readBuffer.deallocate()
         readBuffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         readStart = 0
@@ -171,6 +177,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     func start(pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             self.pipeID = pipeID
             self.delegate = delegate
             self.onClose = onClose
@@ -184,7 +191,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 finish()
                 return
             }
-            guard reactor.register(fd, handler: self) else {
+            guard reactor.register(stream.descriptor, handler: self) else {
                 finish()
                 return
             }
@@ -206,6 +213,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     func footprint(_ report: @escaping @Sendable (_ readBuffer: Int, _ output: Int) -> Void) {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             report(readBuffer.count, outbound.withLock { $0.appended - $0.written })
         }
     }
@@ -364,6 +372,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// The writer took the replies the read side waited on: reading carries on.
     private func resumeAfterOutput() {
+        reactor.assertInReactor()
         guard waitingForOutput else { return }
         waitingForOutput = false
         readAvailable()
@@ -424,25 +433,21 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 if step.finish { reactor.execute { [self] in finish() } }
                 return
             }
-            let count = writing.write(to: fd)
             sent = 0
-            if count > 0 {
+            switch writing.write(to: stream) {
+            case .wrote(let count):
                 sent = count
-                continue
-            }
-            let error = cms_errno()
-            if error == EINTR { continue }
-            if error == EAGAIN || error == EWOULDBLOCK {
+            case .wouldBlock:
                 blocked = true
-                continue
+            case .failed(let error):
+                let finishNow = outbound.withLock { out -> Bool in
+                    out.failed = true
+                    out.writer = .idle
+                    return out.finishDeferred
+                }
+                reactor.execute { [self] in finishNow ? finish() : writeFailed(reset: error == .reset) }
+                return
             }
-            let finishNow = outbound.withLock { out -> Bool in
-                out.failed = true
-                out.writer = .idle
-                return out.finishDeferred
-            }
-            reactor.execute { [self] in finishNow ? finish() : writeFailed(reset: error == ECONNRESET) }
-            return
         }
     }
 
@@ -450,6 +455,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// sent before is still delivered when it closed in order (the read side carries on to the end of the
     /// stream, as far as the receive queue lets it); after a reset the link closes at once.
     private func writeFailed(reset: Bool) {
+        reactor.assertInReactor()
         guard !finished else { return }
         reportStoppedSending()
         if reset && (receivingPaused || waitingForOutput) {
@@ -462,6 +468,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Tells the delegate that the link can send nothing more; before ``start(pipeID:delegate:onClose:)`` has
     /// run, the report waits for it.
     private func reportStoppedSending() {
+        reactor.assertInReactor()
         if let delegate {
             delegate.pipeStoppedSending(pipeID)
         } else {
@@ -473,8 +480,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// had not read yet (a paused link reads nothing) is discarded and reported, and the link closes now —
     /// a full receive queue never keeps a dead connection open.
     private func abort() {
+        reactor.assertInReactor()
         guard !finished else { return }
-        let unread = readEnd - readStart + Int(cms_unread_bytes(fd))
+        let unread = readEnd - readStart + stream.unreadByteCount()
         if unread > 0 { delegate?.pipe(pipeID, rejected: .connectionReset(unread: unread)) }
         finish()
     }
@@ -490,6 +498,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Tells the delegate that the queue drained; before ``start(pipeID:delegate:onClose:)`` has run (a
     /// message sent when the pipe was added can be written first), the report waits for it.
     private func reportDrained() {
+        reactor.assertInReactor()
         guard let delegate else {
             drainedBeforeStart = !finished
             return
@@ -526,6 +535,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     func reactorEvent(_ events: UInt32) {
+        reactor.assertInReactor()
         if events & cms_epollout() != 0 { writable() }
         if events & cms_epollerr() != 0 && connectionWasReset() {
             // Nothing more will come; a paused link does not wait for its receiver to catch up.
@@ -536,25 +546,24 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
         let hangUp = cms_epollhup() | cms_epollerr() | cms_epollrdhup()
         // A paused link reads nothing (the bytes stay in the kernel); resuming reads to the end.
-        if events & (cms_epollin() | hangUp) != 0 { readAvailable(stopAtShortRead: events & hangUp == 0) }
+        if events & (cms_epollin() | hangUp) != 0 {
+            readAvailable(stopAtShortRead: shortReadDrains && events & hangUp == 0)
+        }
     }
 
-    /// Whether the socket's pending error says the peer reset the connection. After an orderly close the
-    /// error is `EPIPE` (our write met the closed end): what the peer sent is whole and still delivered.
+    /// Whether the stream's pending error says the connection broke (the peer reset it). After an orderly
+    /// close there is none (our write met the closed end): what the peer sent is whole and still delivered.
     private func connectionWasReset() -> Bool {
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return false }
-        if error != 0 && error != EPIPE {
-            reportStoppedSending()
-            outbound.withLock { $0.failed = true }
-            return true
-        }
-        return false
+        reactor.assertInReactor()
+        guard stream.pendingFailure() != nil else { return false }
+        reportStoppedSending()
+        outbound.withLock { $0.failed = true }
+        return true
     }
 
     func resumeReceiving() {
         reactor.execute { [self] in
+            reactor.assertInReactor()
             guard receivingPaused else { return }
             receivingPaused = false
             readAvailable()
@@ -564,26 +573,27 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     ///
-    /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the socket: its
+    /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the stream: its
     /// bytes are delivered and the loop stops without the read that would only say `EAGAIN` (one system call
     /// less per message in a request/reply exchange). That is safe only when called for a readiness event
     /// without a hang-up: any data arriving later raises a new edge-triggered event.
     private func readAvailable(stopAtShortRead: Bool = false) {
+        reactor.assertInReactor()
         guard !finished, delegate != nil, !receivingPaused, !waitingForOutput else { return }
         for _ in 0..<Self.readsPerTurn {
             guard parseBuffered() else { return }
             if readEnd == readBuffer.count { compact() }
             let room = readBuffer.count - readEnd
-            let count = Glibc.read(fd, readBuffer.baseAddress! + readEnd, room)
-            if count > 0 {
+            switch stream.read(into: UnsafeMutableRawBufferPointer(start: readBuffer.baseAddress! + readEnd, count: room)) {
+            case .bytes(let count):
                 readEnd += count
                 if stopAtShortRead && count < room {
                     _ = parseBuffered()
                     return
                 }
-                continue
-            }
-            if count == 0 {
+            case .wouldBlock:
+                return
+            case .end:
                 if isRaw {
                     _ = delegate?.pipe(pipeID, received: rawMessage([], kind: .endOfStream))
                 } else if readEnd > readStart {
@@ -591,11 +601,11 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 }
                 finish()
                 return
+            case .failed:
+                // Not a clean end (a reset, a TLS stream cut short): a raw peer gets no end-of-stream message.
+                finish()
+                return
             }
-            let error = cms_errno()
-            if error == EINTR { continue }
-            if error != EAGAIN && error != EWOULDBLOCK { finish() }
-            return
         }
         // Leave the loop to the other descriptors for a turn, then carry on.
         reactor.execute { [self] in readAvailable() }
@@ -605,6 +615,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
     private func parseBuffered() -> Bool {
+        reactor.assertInReactor()
         if isRaw && !Framing.framesRawContent { return deliverRawChunk() }
         while readEnd > readStart {
             let result: StreamDecodeResult<Framing.Reply>
@@ -666,12 +677,14 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// A frame (or a fragmented message) has begun and not ended: it has ``PipeOptions/partialFrameTimeout``
     /// to complete, counted from now unless it was counting already.
     private func notePartialFrame() {
+        reactor.assertInReactor()
         guard let timeout = partialFrameTimeout, partialSince == 0 else { return }
         partialSince = Self.now()
         if partialTimer == nil { armPartialTimer(after: timeout) }
     }
 
     private func armPartialTimer(after nanoseconds: UInt64) {
+        reactor.assertInReactor()
         partialTimer = reactor.schedule(after: .nanoseconds(Int64(clamping: nanoseconds))) { [self] in
             partialTimerFired()
         }
@@ -680,6 +693,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Closes the link if its partial frame is still incomplete after the timeout; time spent paused by the
     /// receiver or by unwritten replies does not count.
     private func partialTimerFired() {
+        reactor.assertInReactor()
         partialTimer = nil
         guard !finished, partialSince != 0, let timeout = partialFrameTimeout else { return }
         let now = Self.now()
@@ -700,6 +714,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Hands the messages decoded so far to the delegate, which takes them all. Returns `false` when it
     /// paused the link.
     private func deliverArrived() -> Bool {
+        reactor.assertInReactor()
         guard !arrived.isEmpty, let delegate else { return true }
         if delegate.pipe(pipeID, received: &arrived) { return true }
         receivingPaused = true
@@ -708,6 +723,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Delivers everything buffered as one raw message. Returns `false` when delivery paused.
     private func deliverRawChunk() -> Bool {
+        reactor.assertInReactor()
         guard readEnd > readStart else { return !finished }
         let chunk = [UInt8](UnsafeRawBufferPointer(start: readBuffer.baseAddress! + readStart, count: readEnd - readStart))
         readStart = 0
@@ -721,11 +737,13 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// A message from a raw peer: one hop taken (ttl 15), arrived on this pipe.
     private func rawMessage(_ content: [UInt8], kind: Message.Kind) -> Message {
-        Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
+        reactor.assertInReactor()
+        return Message(content: content, flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID], kind: kind)
     }
 
     /// Moves the unparsed bytes to the front of the read buffer.
     private func compact() {
+        reactor.assertInReactor()
         guard readStart > 0 else { return }
         let pending = readEnd - readStart
         readBuffer.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
@@ -739,6 +757,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// is the small remainder. Otherwise the unparsed bytes move to the front. The buffer grows with the
     /// bytes that arrive, never with what a header claims.
     private func makeRoom(for frameSize: Int) {
+        reactor.assertInReactor()
         let ceiling = max(frameSize, framing.maxUnitSize ?? frameSize)
         if readEnd == readBuffer.count && readBuffer.count < ceiling {
             grow(to: min(2 * readBuffer.count, ceiling))
@@ -749,6 +768,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     /// Grows the read buffer to `size` bytes.
     private func grow(to size: Int) {
+        reactor.assertInReactor()
         let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         let pending = readEnd - readStart
         bigger.baseAddress!.copyMemory(from: readBuffer.baseAddress! + readStart, byteCount: pending)
@@ -773,6 +793,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// was rejected, if one was; a framing with closing bytes (WebSocket's close frame) gets one
     /// best-effort write of them when nothing is half-written.
     private func finish(_ reason: FrameError? = nil) {
+        reactor.assertInReactor()
         guard !finished else { return }
         let (writerActive, goodbye) = outbound.withLock { out -> (Bool, [UInt8]) in
             var goodbye: [UInt8] = []
@@ -785,12 +806,9 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             return (out.finishDeferred, goodbye)
         }
         if writerActive { return }
-        if !goodbye.isEmpty {
-            _ = goodbye.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-        }
         finished = true
-        if registered { reactor.deregister(fd, handler: self) }
-        Glibc.close(fd)
+        if registered { reactor.deregister(stream.descriptor, handler: self) }
+        stream.close(sendingFirst: goodbye)
         if let partialTimer { reactor.cancelTimer(partialTimer) }
         partialTimer = nil
         releaseBuffers()

@@ -1,11 +1,10 @@
-import CMultiSocketShims
 import Glibc
 
 /// Bytes waiting to be written to a stream socket, and how far the writer got.
 ///
 /// Small frames are copied into one buffer. A large content is held by reference and spliced in after the
 /// bytes before it, so a large message is not copied before the kernel copies it: the writer hands the
-/// kernel the buffer and the contents together (`sendmsg` with several segments).
+/// kernel the buffer and the contents together (one gathered ``ByteStream/write(_:)``, `sendmsg` on a socket).
 struct StreamOutput {
     /// A content written from where it lies, after `bytes[..<offset]`.
     private struct Splice {
@@ -52,25 +51,24 @@ struct StreamOutput {
         spliceHead = 0
     }
 
-    /// Writes what it can from the writer's position with one system call and advances past what the
-    /// kernel took. Returns the call's result: the bytes taken, or -1 with `errno` set.
-    mutating func write(to fd: Int32) -> Int {
-        let count = bytes.withUnsafeBytes { buffer in
-            if spliceIndex == splices.count {
-                return Glibc.send(fd, buffer.baseAddress! + head, buffer.count - head, Int32(MSG_NOSIGNAL))
-            }
-            return withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2 * Self.splicesPerWrite + 1) { vectors in
-                gather(from: buffer, position: head, splice: spliceIndex, into: vectors, used: 0, fd: fd)
+    /// Writes what it can from the writer's position with one call of `stream`'s gathered write (one system
+    /// call for a socket) and advances past what the stream took. Runs on the thread holding the link's
+    /// writer role.
+    mutating func write(to stream: any ByteStream) -> ByteStreamWrite {
+        let result = bytes.withUnsafeBytes { buffer -> ByteStreamWrite in
+            withUnsafeTemporaryAllocation(of: iovec.self, capacity: 2 * Self.splicesPerWrite + 1) { vectors in
+                gather(from: buffer, position: head, splice: spliceIndex, into: vectors, used: 0, stream: stream)
             }
         }
-        if count > 0 { advance(by: count) }
-        return count
+        if case .wrote(let count) = result { advance(by: count) }
+        return result
     }
 
-    /// Adds the segments from `position` in `bytes` and splice `splice` onwards to `vectors`, then sends
+    /// Adds the segments from `position` in `bytes` and splice `splice` onwards to `vectors`, then writes
     /// them. Each content's pointer is taken in a closure that stays open until the call returns.
     private func gather(from buffer: UnsafeRawBufferPointer, position: Int, splice: Int,
-                        into vectors: UnsafeMutableBufferPointer<iovec>, used: Int, fd: Int32) -> Int {
+                        into vectors: UnsafeMutableBufferPointer<iovec>, used: Int,
+                        stream: any ByteStream) -> ByteStreamWrite {
         var used = used
         let end = splice < splices.count ? splices[splice].offset : buffer.count
         if end > position {
@@ -79,22 +77,16 @@ struct StreamOutput {
             used += 1
         }
         guard splice < splices.count, splice - spliceIndex < Self.splicesPerWrite else {
-            return send(vectors, used, fd: fd)
+            return stream.write(UnsafeBufferPointer(rebasing: vectors[..<used]))
         }
         // Only the splice at the writer's position can be partly written.
         let skip = splice == spliceIndex ? spliceHead : 0
         return splices[splice].content.withUnsafeBytes { content in
             vectors[used] = iovec(iov_base: UnsafeMutableRawPointer(mutating: content.baseAddress! + skip),
                                   iov_len: content.count - skip)
-            return gather(from: buffer, position: end, splice: splice + 1, into: vectors, used: used + 1, fd: fd)
+            return gather(from: buffer, position: end, splice: splice + 1, into: vectors, used: used + 1,
+                          stream: stream)
         }
-    }
-
-    private func send(_ vectors: UnsafeMutableBufferPointer<iovec>, _ used: Int, fd: Int32) -> Int {
-        var header = msghdr()
-        header.msg_iov = vectors.baseAddress
-        header.msg_iovlen = used
-        return sendmsg(fd, &header, Int32(MSG_NOSIGNAL))
     }
 
     /// Moves the writer's position `count` bytes on.

@@ -1,6 +1,5 @@
 import CMultiSocketShims
 import Glibc
-import Synchronization
 
 /// The tcp and ipc transports: non-blocking stream sockets on the reactor.
 enum StreamTransport {
@@ -108,13 +107,15 @@ enum StreamTransport {
         return fd
     }
 
+    /// The link over the connected socket `fd` (tcp or ipc as `family` says), which it now owns: a
+    /// ``SocketStream`` framed by ``MultiSocketFraming``. Any thread; the link starts when its pipe does.
     static func makeLink(
         fd: Int32, family: Int32, options: PipeOptions, reactor: Reactor
     ) -> StreamLink<MultiSocketFraming> {
         SystemSocket.configureConnected(fd, family: family, options: options)
         let scheme = family == AF_UNIX ? "ipc" : "tcp"
         return StreamLink(
-            fd: fd, reactor: reactor, options: options, framing: MultiSocketFraming(options: options),
+            stream: SocketStream(descriptor: fd), reactor: reactor, options: options, framing: MultiSocketFraming(options: options),
             localAddress: SystemSocket.describe(fd, peer: false, scheme: scheme),
             remoteAddress: SystemSocket.describe(fd, peer: true, scheme: scheme)
         )
@@ -139,91 +140,5 @@ enum StreamTransport {
         default:
             SystemSocket.systemError("connect \(address)", error)
         }
-    }
-}
-
-/// Waits on the reactor for a non-blocking connect to finish.
-private final class ConnectWaiter: ReactorHandler, @unchecked Sendable {
-    private let fd: Int32
-    private let reactor: Reactor
-    private var completion: ((Int32) -> Void)?
-
-    init(fd: Int32, reactor: Reactor, completion: @escaping @Sendable (Int32) -> Void) {
-        self.fd = fd
-        self.reactor = reactor
-        self.completion = completion
-    }
-
-    func reactorEvent(_ events: UInt32) {
-        guard let completion else { return }
-        self.completion = nil
-        var error: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-        reactor.deregister(fd, handler: self)
-        completion(error)
-    }
-}
-
-/// A listening stream socket; accepts on the reactor thread until the kernel has no more connections.
-private final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendable {
-    let address: Address
-    private let fd: Int32
-    private let family: Int32
-    private let options: PipeOptions
-    private let reactor: Reactor
-    private let accept: @Sendable (any PipeLink) -> Void
-    private let closed = Atomic(false)
-    /// The socket file this listener created (ipc only); removed on close only if it is still that file.
-    private let socketFileInode: UInt?
-    /// Retries accepting after the process ran out of descriptors. Touched only on the reactor thread.
-    private var retry = AcceptRetry()
-
-    init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
-         accept: @escaping @Sendable (any PipeLink) -> Void) {
-        self.fd = fd
-        self.address = address
-        if case .ipc(let path) = address { socketFileInode = Self.inode(of: path) } else { socketFileInode = nil }
-        self.family = family
-        self.options = options
-        self.reactor = reactor
-        self.accept = accept
-    }
-
-    func reactorEvent(_ events: UInt32) {
-        guard events & cms_epollin() != 0 else { return }
-        acceptPending()
-    }
-
-    /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed listener's timer does
-    /// nothing: its descriptor may already belong to something else).
-    private func acceptPending() {
-        retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
-            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
-        } retry: { [weak self] in
-            guard let self, !closed.load(ordering: .acquiring) else { return }
-            acceptPending()
-        }
-    }
-
-    func close() async {
-        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        await withCheckedContinuation { continuation in
-            reactor.execute { [self] in
-                retry.cancel(on: reactor)
-                reactor.deregister(fd, handler: self)
-                Glibc.close(fd)
-                if case .ipc(let path) = address, let inode = socketFileInode, Self.inode(of: path) == inode {
-                    unlink(path)
-                }
-                continuation.resume()
-            }
-        }
-    }
-
-    /// The inode of the file at `path`, if any.
-    static func inode(of path: String) -> UInt? {
-        var info = stat()
-        return lstat(path, &info) == 0 ? UInt(info.st_ino) : nil
     }
 }

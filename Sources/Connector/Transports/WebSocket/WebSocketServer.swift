@@ -1,0 +1,88 @@
+import CMultiSocketShims
+import Glibc
+import Synchronization
+
+/// The listening socket of one ws endpoint, shared by its paths: accepts on the reactor thread and runs
+/// each connection's handshake (a ``WebSocketServerPreamble`` run by a ``PreambleDriver``), then hands the
+/// connection to the listener of the path it asked for.
+final class WebSocketServer: ReactorHandler, @unchecked Sendable {
+    let key: String
+    let family: Int32
+    let reactor: Reactor
+    private let fd: Int32
+    private let closed = Atomic(false)
+    /// Handshakes under way, by a number of their own. Reactor thread only (checked).
+    private var handshakes: [UInt64: PreambleDriver<WebSocketServerPreamble>] = [:]
+    private var nextHandshake: UInt64 = 0
+    /// Retries accepting after the process ran out of descriptors. Reactor thread only (checked).
+    private var retry = AcceptRetry()
+
+    init(fd: Int32, key: String, family: Int32, reactor: Reactor) {
+        self.fd = fd
+        self.key = key
+        self.family = family
+        self.reactor = reactor
+    }
+
+    func reactorEvent(_ events: UInt32) {
+        reactor.assertInReactor()
+        guard events & cms_epollin() != 0 else { return }
+        acceptPending()
+    }
+
+    /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed server's timer does
+    /// nothing: its descriptor may already belong to something else).
+    private func acceptPending() {
+        reactor.assertInReactor()
+        retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
+            startHandshake(SocketStream(descriptor: connection))
+        } retry: { [weak self] in
+            guard let self, !closed.load(ordering: .acquiring) else { return }
+            acceptPending()
+        }
+    }
+
+    /// Runs the handshake of a connection just accepted. Reactor thread.
+    private func startHandshake(_ stream: SocketStream) {
+        reactor.assertInReactor()
+        let id = nextHandshake
+        nextHandshake += 1
+        let driver = PreambleDriver(preamble: WebSocketServerPreamble(key: key), stream: stream, reactor: reactor) {
+            [self] result in
+            handshakes[id] = nil
+            guard case .success(let done) = result else { return }
+            handOff(stream, to: done.outcome.route, path: done.outcome.path, leftover: done.leftover)
+        }
+        handshakes[id] = driver
+        driver.start()
+    }
+
+    /// Gives a connection whose handshake completed to its path's listener — unless the path stopped listening
+    /// while the response was written (its port lives on for others): then it is closed. Reactor thread.
+    private func handOff(_ stream: SocketStream, to route: WebSocketTransport.Route, path: String, leftover: [UInt8]) {
+        reactor.assertInReactor()
+        guard WebSocketTransport.route(key, path)?.listener === route.listener else {
+            return stream.close(sendingFirst: [])
+        }
+        let link = WebSocketTransport.makeLink(
+            stream: stream, family: family, role: .server, path: path, options: route.options, reactor: reactor,
+            alreadyRead: leftover
+        )
+        route.accept(link)
+    }
+
+    /// Closes the socket and every connection still in its handshake; the port is free when this returns.
+    func close() async {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await withCheckedContinuation { continuation in
+            reactor.execute { [self] in
+                reactor.assertInReactor()
+                retry.cancel(on: reactor)
+                reactor.deregister(fd, handler: self)
+                Glibc.close(fd)
+                for handshake in Array(handshakes.values) { handshake.cancel() }
+                continuation.resume()
+            }
+        }
+    }
+}
