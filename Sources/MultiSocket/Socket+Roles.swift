@@ -1,0 +1,35 @@
+@_spi(Internals) import MultiSocketConnector
+
+/// What protocol roles build on: a non-blocking send that names its pipe, pipe observers and timers.
+/// Everything here is public, so that a role or switch middleware written outside the package can do
+/// what the built-in roles do.
+extension Socket {
+    /// Sends `content` to one peer only if an idle pipe takes it now, and says which pipe did.
+    ///
+    /// Never suspends and never queues: with every pipe busy, or messages queued ahead in the shared
+    /// queue, it returns ``TrySendResult/wouldBlock``; with no pipe that can take a to-one message, it
+    /// returns ``TrySendResult/noPeer`` — in both cases nothing was sent, and the caller may fall back on
+    /// ``send(_:)`` (which queues) or wait for ``PipeObserver/pipeAdded(_:)``. Runs on the caller's thread;
+    /// safe from any task or from a ``PipeObserver`` callback. Cancellation does not apply.
+    /// - Throws: ``MultiSocketError`` `closed`, `notSupported` (the strategy is not ``SendStrategy/toOne``),
+    ///   `messageTooLarge` (content or path too large to encode; counted as ``DropReason/unencodable``).
+    public func trySend(_ content: [UInt8]) throws -> TrySendResult {
+        guard sendStrategy == .toOne else { throw MultiSocketError(.notSupported, "trySend on a \(sendStrategy) socket") }
+        return try trySendToOne(Message(content: content, ttl: options.sendTTL))
+    }
+
+    /// Registers `observer` to hear every pipe added to or removed from this socket from now on (pipes
+    /// present already are ``Connector/pipes``). Adding the same observer twice does nothing.
+    ///
+    /// The socket holds the observer until ``removePipeObserver(_:)`` or until ``close()`` has removed
+    /// every pipe (an observer may hold its socket: the cycle ends at close). See ``PipeObserver`` for the
+    /// thread and lock rules of its calls. Never blocks long; throws nothing.
+    public func addPipeObserver(_ observer: any PipeObserver) {
+        hooks.add(observer)
+    }
+
+    /// Stops calling `observer`; a call already under way on another thread may still finish.
+    public func removePipeObserver(_ observer: any PipeObserver) {
+        hooks.remove(observer)
+    }
+}
