@@ -14,8 +14,41 @@ extension Socket {
     /// - Throws: ``MultiSocketError`` `closed`, `notSupported` (the strategy is not ``SendStrategy/toOne``),
     ///   `messageTooLarge` (content or path too large to encode; counted as ``DropReason/unencodable``).
     public func trySend(_ content: [UInt8]) throws -> TrySendResult {
-        guard sendStrategy == .toOne else { throw MultiSocketError(.notSupported, "trySend on a \(sendStrategy) socket") }
+        guard sendStrategy == .toOne else {
+            throw MultiSocketError(.notSupported, "trySend on a \(sendStrategy) socket")
+        }
         return try trySendToOne(Message(content: content, ttl: options.sendTTL))
+    }
+
+    /// Sends `content` along `path` (its first id picks the local pipe) only if that pipe takes it now:
+    /// what a replying role does with a reply that must never wait for a requester that does not read.
+    ///
+    /// Never suspends and never queues: a full pipe gives ``TrySendResult/wouldBlock``; a path whose first
+    /// pipe is gone (or an empty path) gives ``TrySendResult/noPeer``; nothing was sent then. Runs on the
+    /// caller's thread; cancellation does not apply.
+    /// - Throws: ``MultiSocketError`` `closed`, `notSupported` (a ``SendStrategy/none`` socket),
+    ///   `messageTooLarge` (counted as ``DropReason/unencodable``).
+    public func trySendTo(_ path: MessagePath, _ content: [UInt8]) throws -> TrySendResult {
+        if sendStrategy == .none { throw MultiSocketError(.notSupported, "trySendTo on a receive-only socket") }
+        guard let first = path.first else { return .noPeer }
+        let message = Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path)
+        let pipe: MessagePipe
+        switch state.withLock({ $0.pipe(named: first, for: message, counting: true) }) {
+        case .pipe(let named, _): pipe = named
+        case .fail(let error):
+            if error.code == .brokenPath { return .noPeer }
+            throw error
+        }
+        let result = pipe.link.send(message)
+        if case .accepted = result { return .sent(pipeID: first) }
+        state.withLock { $0.uncountSent(message) }
+        switch result {
+        case .accepted, .full: return .wouldBlock
+        case .closed: return .noPeer
+        case .unencodable(let error):
+            drop(.unencodable)
+            throw error
+        }
     }
 
     /// Registers `observer` to hear every pipe added to or removed from this socket from now on (pipes

@@ -136,7 +136,8 @@ extension Socket {
 
     /// Sends through one pipe, waiting while it is full. Returns `true` when sent, `false` to try again (the
     /// pipe drained meanwhile). `counted` says whether the message is already in the sent statistics.
-    private func send(_ message: Message, through pipe: MessagePipe, drains: Int, counted: inout Bool) async throws -> Bool {
+    private func send(_ message: Message, through pipe: MessagePipe, drains: Int,
+                      counted: inout Bool) async throws -> Bool {
         if try attempt(message, through: pipe, counted: &counted) { return true }
         return try await waitForRoom(message, pipeID: pipe.id, drains: drains)
     }

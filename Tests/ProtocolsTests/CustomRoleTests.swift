@@ -121,3 +121,27 @@ struct CustomRoleTests {
         #expect(ProtocolHeader.split([1, 2, 3]) == nil)
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct TrySendToTests {
+    @Test(arguments: [Transport.inproc, .tcp])
+    func trySendToAnswersAlongThePathOrSaysWhyNot(over transport: Transport) async throws {
+        let asker = Asker()
+        let server = Socket(sender: .toDest, receiver: .all, options: SocketOptions(identity: .rep))
+        let address = try server.listen(transport.uniqueAddress("trysendto"))
+        try await asker.socket.dial("\(address)")
+        try await withTimeout(10, "the answer along the path") {
+            await asker.waitForPipe()
+            _ = try asker.ask(7, bytes("hi"))
+            let request = try await server.receive()
+            let sent = try server.trySendTo(request.source, ProtocolHeader.prepend(7, to: bytes("yes")))
+            #expect(sent == .sent(pipeID: request.source.first!))
+            let reply = try await asker.answer()
+            #expect(reply?.id == 7 && reply.map { text($0.body) } == "yes")
+            #expect(try server.trySendTo([], [1]) == .noPeer)
+            #expect(try server.trySendTo([0x7FFF_FFF0], [1]) == .noPeer)
+        }
+        await asker.close()
+        await server.close()
+    }
+}
