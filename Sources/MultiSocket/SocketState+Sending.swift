@@ -23,10 +23,10 @@ extension SocketState {
     /// of it, else into the shared queue.
     mutating func sendToOne(_ message: Message) -> ToOneSendAction {
         guard lifecycle == .open else { return .fail(Self.closedError) }
-        if shared.isEmpty, let record = nextIdlePipe() {
+        if shared.isEmpty, let target = nextIdlePipe() {
             // Counted now and uncounted if the pipe does not take it, so the common case needs no second lock.
             countSent(message)
-            return .write(record.pipe, drains: record.drains)
+            return .write(target.pipe, drains: target.drains)
         }
         if shared.count < sendQueueSize {
             shared.append(message)
@@ -56,9 +56,9 @@ extension SocketState {
     /// A to-one send that never queues: an idle pipe takes it, or nothing happens.
     mutating func trySendToOne(_ message: Message) -> TrySendAction {
         guard lifecycle == .open else { return .fail(Self.closedError) }
-        if shared.isEmpty, let record = nextIdlePipe() {
+        if shared.isEmpty, let target = nextIdlePipe() {
             countSent(message)
-            return .write(record.pipe, drains: record.drains)
+            return .write(target.pipe, drains: target.drains)
         }
         return pipes.values.contains { !$0.isRaw && !$0.stoppedSending } ? .wouldBlock : .noPeer
     }
@@ -150,10 +150,11 @@ extension SocketState {
     /// to be resumed with `true`).
     mutating func nextBatch(for pipeID: UInt32, limit: Int, into batch: inout Ring<Message>,
                             admitted: inout [Types.Sender]) -> ServeStep {
-        guard let record = pipes[pipeID] else {
+        guard let index = pipes.index(forKey: pipeID) else {
             if let next = carrierForShared() { return .handOver(next) }
             return .finished(linger: lingerIfDrained())
         }
+        let drains = pipes.values[index].drains
         while batch.count < limit, let message = shared.popFirst() {
             batch.append(message)
             while let id = sharedWaiters.popFirst() {
@@ -167,7 +168,7 @@ extension SocketState {
             release(pipeID)
             return .finished(linger: lingerIfDrained())
         }
-        return .write(drains: record.drains)
+        return .write(drains: drains)
     }
 
     /// What a dispatcher does after a batch.
@@ -272,7 +273,7 @@ extension SocketState {
         return .pipe(record.pipe, drains: record.drains)
     }
 
-    /// A pipe and its drain count, as a broadcast starts on it.
+    /// A pipe and its drain count, as a write to it starts.
     struct PipeSnapshot {
         let pipe: Pipe
         let drains: Int

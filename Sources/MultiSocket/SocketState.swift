@@ -147,19 +147,21 @@ struct SocketState<Types: SocketStateTypes> {
 
     // MARK: The idle ring
 
+    // Records are reached by index once looked up (one hash per pipe touched) and changed in place.
+
     /// The least recently used pipe that can take a to-one message now, moved to the back of the idle ring
     /// (round robin) but not held: for a sender that writes one message to it directly.
-    mutating func nextIdlePipe() -> PipeRecord? {
+    mutating func nextIdlePipe() -> PipeSnapshot? {
         while let id = idle.popFirst() {
-            guard let record = pipes[id] else {
+            guard let index = pipes.index(forKey: id) else {
                 removedInIdle -= 1
                 continue
             }
-            if record.canTake {
+            if pipes.values[index].canTake {
                 idle.append(id)
-                return record
+                return PipeSnapshot(pipe: pipes.values[index].pipe, drains: pipes.values[index].drains)
             }
-            pipes[id]?.inIdleRing = false
+            pipes.values[index].inIdleRing = false
         }
         return nil
     }
@@ -168,39 +170,45 @@ struct SocketState<Types: SocketStateTypes> {
     /// of the shared queue).
     mutating func takeIdlePipe() -> Pipe? {
         while let id = idle.popFirst() {
-            guard var record = pipes[id] else {
+            guard let index = pipes.index(forKey: id) else {
                 removedInIdle -= 1
                 continue
             }
-            record.inIdleRing = false
-            let take = record.canTake
-            if take { record.held = true }
-            pipes[id] = record
-            if take { return record.pipe }
+            pipes.values[index].inIdleRing = false
+            if pipes.values[index].canTake {
+                pipes.values[index].held = true
+                return pipes.values[index].pipe
+            }
         }
         return nil
     }
 
     /// Puts pipe `id` in the idle ring if it can take to-one messages and is not there yet.
     mutating func offer(_ id: UInt32) {
-        guard let record = pipes[id], record.canTake, !record.inIdleRing else { return }
-        pipes[id]?.inIdleRing = true
-        idle.append(id)
+        guard let index = pipes.index(forKey: id) else { return }
+        offer(at: index)
+    }
+
+    private mutating func offer(at index: Dictionary<UInt32, PipeRecord>.Index) {
+        guard pipes.values[index].canTake, !pipes.values[index].inIdleRing else { return }
+        pipes.values[index].inIdleRing = true
+        idle.append(pipes.keys[index])
     }
 
     /// Lets a held pipe go back to the idle ring (if it is not busy).
     mutating func release(_ id: UInt32) {
-        pipes[id]?.held = false
-        offer(id)
+        guard let index = pipes.index(forKey: id) else { return }
+        pipes.values[index].held = false
+        offer(at: index)
     }
 
     /// Records that a write filled pipe `id`'s outbound queue, unless it drained since `drainsSeen`.
     /// Returns `true` when it did drain meanwhile: the pipe can still take messages (a holder keeps it).
     mutating func markBusy(_ id: UInt32, drainsSeen: Int) -> Bool {
-        guard let record = pipes[id] else { return false }
-        if record.drains != drainsSeen { return true }
-        pipes[id]?.busy = true
-        pipes[id]?.held = false
+        guard let index = pipes.index(forKey: id) else { return false }
+        if pipes.values[index].drains != drainsSeen { return true }
+        pipes.values[index].busy = true
+        pipes.values[index].held = false
         return false
     }
 
