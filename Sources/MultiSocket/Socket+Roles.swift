@@ -1,8 +1,8 @@
 @_spi(Internals) import MultiSocketConnector
 
-/// What protocol roles build on: a non-blocking send that names its pipe, pipe observers and timers.
-/// Everything here is public, so that a role or switch middleware written outside the package can do
-/// what the built-in roles do.
+/// What protocol roles build on: non-blocking sends that name their pipe, and pipe observers (the socket's
+/// timers are in `Socket.swift`, beside its reactor). All public but one package helper, so that a role or
+/// switch middleware written outside the package can do what the built-in roles do.
 extension Socket {
     /// Sends `content` to one peer only if an idle pipe takes it now, and says which pipe did.
     ///
@@ -18,6 +18,14 @@ extension Socket {
             throw MultiSocketError(.notSupported, "trySend on a \(sendStrategy) socket")
         }
         return try trySendToOne(Message(content: content, ttl: options.sendTTL))
+    }
+
+    /// Sends `content` as ``send(_:)`` does when that needs no waiting: to an idle pipe, or into the shared
+    /// queue. Returns `false`, having sent nothing, when it would wait for room (or is a to-all send): for
+    /// protocol layers that bound the wait themselves. Runs on the caller's thread.
+    /// - Throws: as ``send(_:)``, except `CancellationError`.
+    package func sendWithoutWaitingForRoom(_ content: [UInt8]) throws -> Bool {
+        try sendWithoutWaiting(content)
     }
 
     /// Sends `content` along `path` (its first id picks the local pipe) only if that pipe takes it now:

@@ -75,8 +75,8 @@ public final class Req: ProtocolRole {
             MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)")
         }
         while true {
-            try await send(payload, request: id, before: deadline, or: expired)
-            switch try await core.wait(for: id) {
+            let pipeID = try await send(payload, before: deadline, or: expired)
+            switch try await core.wait(for: id, sentOn: pipeID) {
             case .reply(let reply): return reply
             case .resend: continue
             case .peerLost:
@@ -87,18 +87,15 @@ public final class Req: ProtocolRole {
         }
     }
 
-    /// Sends `payload` for request `id` and records the pipe that took it; when no pipe is free, queues it
-    /// (pipe unknown), waiting for room until `deadline` at most.
+    /// Sends `payload` and returns the pipe that took it; when no pipe is free, queues it and returns `nil`
+    /// (the pipe that will carry it is not known), waiting for room until `deadline` at most.
     ///
     /// The request waits in the caller's task, so a send that needs no wait (the common case) costs no
     /// task of its own; only a wait for room runs a send and a timer side by side.
-    private func send(_ payload: [UInt8], request id: UInt32, before deadline: ContinuousClock.Instant?,
-                      or expired: @escaping @Sendable () -> MultiSocketError) async throws {
-        if case .sent(let pipeID) = try socket.trySend(payload) {
-            core.sent(id, on: pipeID)
-            return
-        }
-        core.sent(id, on: nil)
+    private func send(_ payload: [UInt8], before deadline: ContinuousClock.Instant?,
+                      or expired: @escaping @Sendable () -> MultiSocketError) async throws -> UInt32? {
+        if case .sent(let pipeID) = try socket.trySend(payload) { return pipeID }
+        if try socket.sendWithoutWaitingForRoom(payload) { return nil }
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
             group.addTask { [socket] in try await socket.send(payload) }
@@ -110,5 +107,6 @@ public final class Req: ProtocolRole {
             }
             try await group.next()
         }
+        return nil
     }
 }

@@ -95,38 +95,30 @@ final class ReqCore: PipeObserver {
         return id
     }
 
-    /// Records that pipe `pipeID` took request `id`'s latest send (`nil`: it was queued, pipe unknown), and
-    /// checks that the pipe was not removed in between (a removal heard before this record missed it).
-    func sent(_ id: UInt32, on pipeID: UInt32?) {
-        let check = state.withLock { state -> Bool in
-            guard var slot = state.slots[id] else { return false }
-            defer { state.slots[id] = slot }
-            slot.pipeID = pipeID
-            let missed = slot.removalsSeen != state.removals
-            slot.removalsSeen = state.removals
-            return missed && pipeID != nil
-        }
-        if check, let pipeID, socket.connector.pipe(pipeID) == nil { pipeRemoved(pipeID) }
-    }
-
     /// Forgets `id`; a reply arriving later is dropped.
     func abandon(_ id: UInt32) {
         state.withLock { $0.slots.remove(id) }?.waiter?.resume(throwing: CancellationError())
     }
 
-    /// Waits until the reply to `id` arrives, its resend interval passes, or its deadline passes.
+    /// Records that pipe `pipeID` took request `id`'s latest send (`nil`: it was queued, pipe unknown), then
+    /// waits until the reply arrives, the pipe is removed, the resend interval passes, or the deadline passes.
+    /// A removal heard between the send and this record is caught by a look at the socket's pipes.
     ///
     /// Cancellation resumes it with `CancellationError`; the id stays registered until ``abandon(_:)``.
     /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
-    func wait(for id: UInt32) async throws -> ReqWake {
+    func wait(for id: UInt32, sentOn pipeID: UInt32?) async throws -> ReqWake {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ReqWake, any Error>) in
+                var missedRemoval = false
                 let outcome = state.withLock { state -> Result<ReqWake, any Error>? in
                     guard var slot = state.slots[id] else {
                         return .failure(state.slots.closed ? MultiSocketError(.closed, "socket closed")
                                                            : CancellationError())
                     }
                     defer { state.slots[id] = slot }
+                    slot.pipeID = pipeID
+                    missedRemoval = pipeID != nil && slot.removalsSeen != state.removals
+                    slot.removalsSeen = state.removals
                     if let reply = slot.reply { return .success(.reply(reply)) }
                     if slot.expired { return .success(.expired) }
                     if slot.lost {
@@ -142,6 +134,7 @@ final class ReqCore: PipeObserver {
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
+                if missedRemoval, let pipeID, socket.connector.pipe(pipeID) == nil { pipeRemoved(pipeID) }
             }
         } onCancel: {
             state.withLock { $0.slots[id]?.waiter.take() }?.resume(throwing: CancellationError())
