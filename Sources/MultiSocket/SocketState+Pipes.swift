@@ -14,6 +14,7 @@ extension SocketState {
     mutating func add(_ pipe: Pipe) -> AddAction {
         var record = PipeRecord(pipe: pipe)
         statistics.pipesAdded += 1
+        if !record.isRaw { sendingPipes += 1 }
         // Raw pipes never take to-one messages (`canTake` is false for them).
         if shared.isEmpty || !record.canTake {
             pipes[pipe.id] = record
@@ -36,6 +37,7 @@ extension SocketState {
     /// hold the pipe.
     mutating func remove(_ pipeID: UInt32) -> PipeLoss? {
         guard let record = pipes.removeValue(forKey: pipeID) else { return nil }
+        if !record.isRaw && !record.stoppedSending { sendingPipes -= 1 }
         pausedPipes[pipeID] = nil
         statistics.pipesRemoved += 1
         if record.inIdleRing {
@@ -48,6 +50,7 @@ extension SocketState {
     /// Marks pipe `pipeID` as able to send nothing more and takes the senders waiting for it.
     mutating func stopSending(_ pipeID: UInt32) -> PipeLoss {
         guard var record = pipes[pipeID] else { return PipeLoss(linger: lingerIfDrained()) }
+        if !record.isRaw && !record.stoppedSending { sendingPipes -= 1 }
         record.stoppedSending = true
         let waiters = record.waiters
         record.waiters = Ring()

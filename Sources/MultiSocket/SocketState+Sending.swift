@@ -60,7 +60,7 @@ extension SocketState {
             countSent(message)
             return .write(target.pipe, drains: target.drains)
         }
-        return pipes.values.contains { !$0.isRaw && !$0.stoppedSending } ? .wouldBlock : .noPeer
+        return sendingPipes > 0 ? .wouldBlock : .noPeer
     }
 
     /// What follows a direct to-one write that did not leave its pipe idle.

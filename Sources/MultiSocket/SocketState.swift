@@ -78,6 +78,8 @@ struct SocketState<Types: SocketStateTypes> {
     var idle = Ring<UInt32>()
     /// Ids of removed pipes still in `idle`.
     var removedInIdle = 0
+    /// Pipes that may take to-one messages at all: framed, and able to send.
+    var sendingPipes = 0
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
     var lingerWaiter: Types.Closer?
