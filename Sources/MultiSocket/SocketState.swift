@@ -129,7 +129,7 @@ struct SocketState<Types: SocketStateTypes> {
         }
     }
 
-    /// What ``count(_:)-(CountedEvent)`` counts.
+    /// The non-message events the counters keep.
     enum CountedEvent {
         case pipeRefused
         case dialFailure
