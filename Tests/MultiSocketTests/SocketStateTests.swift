@@ -252,6 +252,42 @@ private func text(_ message: Message) -> String {
         }
     }
 
+    @Test func aDispatcherWhosePipeClosesOrIsRemovedHandsTheQueueToAnotherPipe() {
+        var state = State(sendQueueSize: 8, receiveQueueSize: 4, bestEffort: false)
+        for name in ["a", "b", "c"] { _ = state.sendToOne(message(name)) }
+        guard case .serve(let first) = state.add(FakePipe(1)) else { Issue.record("held to serve"); return }
+        var batch = Ring<Message>()
+        var admitted: [String] = []
+        guard case .write(let drains) = state.nextBatch(for: first.id, limit: 8, into: &batch, admitted: &admitted)
+        else {
+            Issue.record("write")
+            return
+        }
+        guard case .idle = state.add(FakePipe(2)) else { Issue.record("nothing queued: idle"); return }
+        // The pipe closed under the batch: nothing taken, all of it back in order, the next pipe carries on.
+        var closed = PipeBatchSendResult()
+        closed.room = .closed
+        guard case .handOver(let second) = state.settleBatch(on: 1, drains: drains, closed, rest: &batch)
+        else {
+            Issue.record("hand over")
+            return
+        }
+        #expect(second.id == 2)
+        #expect(state.shared.count == 3)
+        // The new carrier is removed before it writes: the queue waits for the next pipe.
+        _ = state.remove(2)
+        guard case .finished = state.nextBatch(for: 2, limit: 2, into: &batch, admitted: &admitted) else {
+            Issue.record("no pipe can carry on")
+            return
+        }
+        guard case .serve(let third) = state.add(FakePipe(3)) else { Issue.record("a new pipe serves"); return }
+        guard case .write = state.nextBatch(for: third.id, limit: 8, into: &batch, admitted: &admitted) else {
+            Issue.record("write")
+            return
+        }
+        #expect(batch.removeAll().map(text) == ["a", "b", "c"])
+    }
+
     // MARK: trySend
 
     @Test func trySendNeverQueues() {

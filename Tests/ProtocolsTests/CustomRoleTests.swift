@@ -85,6 +85,22 @@ struct CustomRoleTests {
         await asker.close()
     }
 
+    @Test func aRemovedObserverHearsNothingMore() async throws {
+        let asker = Asker()
+        asker.socket.removePipeObserver(asker)
+        let rep = Rep()
+        let address = try rep.listen(Transport.inproc.uniqueAddress("unobserved"))
+        let events = asker.socket.events()
+        try await asker.socket.dial("\(address)")
+        try await withTimeout(10, "the pipe event") {
+            // Observers are called before the event is emitted, on the same thread.
+            await Marry.waitForPipe(events, unlessAlready: false)
+        }
+        #expect(asker.livePipes.isEmpty)
+        await asker.close()
+        await rep.close()
+    }
+
     @Test func trySendReportsNoPeerAndRefusesOtherStrategies() async throws {
         let asker = Asker()
         #expect(try asker.socket.trySend([1]) == .noPeer)
