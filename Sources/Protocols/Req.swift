@@ -53,8 +53,8 @@ public final class Req: ProtocolRole {
     /// queue). With `resendInterval`, it is sent again after each interval without a reply, again to
     /// whichever peer is free then; the first reply wins and later ones are dropped and counted. When the
     /// pipe that took it is removed before the reply, it is sent again at once (or fails, see
-    /// ``resendsOnPeerLoss``); a request still in the send queue has no pipe yet and relies on its timeout
-    /// or resend interval.
+    /// ``resendsOnPeerLoss``). A request that found no free peer goes through the send queue, is not
+    /// tracked to the pipe that carries it, and relies on its timeout or resend interval.
     ///
     /// Cancellation abandons the request: its id is forgotten, a reply arriving later is dropped, and
     /// `CancellationError` is thrown.
