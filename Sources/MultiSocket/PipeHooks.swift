@@ -25,7 +25,7 @@ final class PipeHooks: Sendable {
 
     /// Removes every observer (the socket closed), releasing them.
     func removeAll() {
-        _ = observers.withLock { entries in entries.removeAll() }
+        observers.withLock { entries in entries.removeAll() }
     }
 
     func added(_ pipe: MessagePipe) {
