@@ -2,7 +2,7 @@
 /// ``Socket/addPipeObserver(_:)`` to act on its peers (for example ``Req`` resends a request at once when
 /// the pipe that carried it dies).
 ///
-/// Unlike ``Socket/events()``, the calls are made in line, on the thread that changed the pipe set (the
+/// Unlike ``Socket/events()``, the calls are made in line (and stop when the socket begins to close), on the thread that changed the pipe set (the
 /// socket's I/O thread, or a task that dialed, closed a pipe or closed the socket), after the socket's
 /// own state has taken the change and outside every lock of the socket. So an observer sees a removed pipe
 /// gone already (no send picks it any more) and an added one ready to take messages, and may call any

@@ -62,9 +62,10 @@ extension Socket {
     /// Registers `observer` to hear every pipe added to or removed from this socket from now on (pipes
     /// present already are ``Connector/pipes``). Adding the same observer twice does nothing.
     ///
-    /// The socket holds the observer until ``removePipeObserver(_:)`` or until ``close()`` has removed
-    /// every pipe (an observer may hold its socket: the cycle ends at close). See ``PipeObserver`` for the
-    /// thread and lock rules of its calls. Never blocks long; throws nothing.
+    /// The socket holds the observer until ``removePipeObserver(_:)`` or until ``close()`` begins (an
+    /// observer may hold its socket: the cycle ends at close); a closing socket calls no observer, so the
+    /// pipes its close removes are not reported (what depended on them ends with `closed`). See
+    /// ``PipeObserver`` for the thread and lock rules of its calls. Never blocks long; throws nothing.
     public func addPipeObserver(_ observer: any PipeObserver) {
         hooks.add(observer)
     }

@@ -289,6 +289,8 @@ public final class Socket: Sendable {
             }
             return
         case .first(let receivers, let senders):
+            // Observers hear nothing of the teardown: what they track ends with `closed`, not a lost pipe.
+            hooks.removeAll()
             let closed = MultiSocketError(.closed, "socket closed")
             for receiver in receivers { receiver.resume(throwing: closed) }
             for sender in senders { sender.resume(throwing: closed) }
@@ -298,7 +300,6 @@ public final class Socket: Sendable {
         await connector.close()
         connector.setHandler(nil)
         let waiters = state.withLock { $0.finishClose() }
-        hooks.removeAll()
         hub.finish()
         for waiter in waiters { waiter.resume() }
     }

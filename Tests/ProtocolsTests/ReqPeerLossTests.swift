@@ -88,4 +88,18 @@ struct ReqPeerLossTests {
         #expect(req.pendingRequests == 0)
         await req.close()
     }
+
+    @Test(arguments: [Transport.inproc, .tcp])
+    func closingTheRequesterFailsItsRequestsWithClosedNotAsLostPeers(over transport: Transport) async throws {
+        let req = Req(resendOnPeerLoss: false)
+        let rep = Rep()
+        try await connect(req, to: rep, over: transport)
+        try await withTimeout(10, "the closed request") {
+            let asking = Task { await thrown { _ = try await req.request(bytes("never answered")) } }
+            _ = try await rep.receive()
+            await req.close()
+            #expect(code(await asking.value) == .closed)
+        }
+        await rep.close()
+    }
 }
