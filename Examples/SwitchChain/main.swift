@@ -19,20 +19,19 @@ func makeSwitch(_ middleware: @escaping Switch.Middleware) -> Switch {
 
 func run() async throws {
     let logger = makeSwitch { message, direction in
-        let body = text(Array(message.content.dropFirst(4)))  // skip the 4-byte request id
+        guard let (_, body) = ProtocolHeader.split(message) else { return message }
         let arrow = direction == .frontToBack ? "request →" : "reply   ←"
-        print("  [logger]   \(arrow) '\(body)' path \(message.source)")
+        print("  [logger]   \(arrow) '\(text(body))' path \(message.source)")
         return message
     }
     let rewriter = makeSwitch { message, direction in
-        guard direction == .frontToBack else { return message }
+        guard direction == .frontToBack, let (id, body) = ProtocolHeader.split(message) else { return message }
         var rewritten = message
-        let body = text(Array(message.content.dropFirst(4))).uppercased()
-        rewritten.content = Array(message.content.prefix(4)) + Array(body.utf8)  // keep the request id
+        rewritten.content = ProtocolHeader.prepend(id, to: Array(text(body).uppercased().utf8))  // same id
         return rewritten
     }
     let firewall = makeSwitch { message, direction in
-        if direction == .frontToBack, text(Array(message.content.dropFirst(4))).contains("FORBIDDEN") {
+        if direction == .frontToBack, let (_, body) = ProtocolHeader.split(message), text(body).contains("FORBIDDEN") {
             print("  [firewall] dropped a request")
             return nil
         }

@@ -3,51 +3,39 @@
 /// never under a pipe lock.
 extension Socket: ConnectorHandler {
     package func connectorShouldAdd(_ pipe: MessagePipe) -> String? {
-        if state.withLock({ $0.lifecycle != .open }) { return "socket closing" }
+        if !state.withLock({ $0.isOpen }) { return "socket closing" }
         return options.pipeVeto?(pipe)
     }
 
     package func connectorAdded(_ pipe: MessagePipe) {
         if let identity = options.identity, !pipe.isRaw { _ = pipe.link.send(identity.hello) }
-        let serveNow = state.withLock { state -> SocketState.PipeEntry? in
-            let entry = SocketState.PipeEntry(pipe: pipe)
-            state.pipes[pipe.id] = entry
-            state.statistics.pipesAdded += 1
-            // Raw pipes never take to-one messages (`canTake` is false for them).
-            if state.shared.isEmpty || !entry.canTake {
-                state.offer(entry)
-                return nil
-            }
-            entry.held = true
-            return entry
-        }
+        let action = state.withLock { $0.add(pipe) }
+        hooks.added(pipe)
         hub.emit(.pipeAdded(pipe))
-        if let serveNow { serve(serveNow) }
+        if case .serve(let carrier) = action { serve(carrier) }
     }
 
     package func connectorRefused(_ pipe: MessagePipe, reason: String) {
-        state.withLock { $0.statistics.pipesRefused += 1 }
+        state.withLock { $0.count(.pipeRefused) }
         hub.emit(.pipeRefused(pipe, reason: reason))
     }
 
     package func connectorRemoved(_ pipe: MessagePipe) {
-        let waiters = state.withLock { state -> [SocketState.PendingSend] in
-            guard let entry = state.remove(pipe.id) else { return [] }
-            return state.takeWaiters(of: entry)
-        }
+        guard let loss = state.withLock({ $0.remove(pipe.id) }) else { return }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipe.id) closed")
-        for waiter in waiters { waiter.continuation.resume(throwing: broken) }
+        for sender in loss.senders { sender.resume(throwing: broken) }
+        hooks.removed(pipe)
         hub.emit(.pipeRemoved(pipe))
-        checkLinger()
+        loss.linger?.resume()
     }
 
     package func connectorDialFailed(_ address: String, error: MultiSocketError) {
-        state.withLock { $0.statistics.dialFailures += 1 }
+        state.withLock { $0.count(.dialFailure) }
         hub.emit(.dialFailed(address: address, error: error))
     }
 
     package func connectorReconnectScheduled(_ address: String, after delay: Duration) {
-        state.withLock { $0.statistics.reconnectsScheduled += 1 }
+        state.withLock { $0.count(.reconnectScheduled) }
         hub.emit(.reconnectScheduled(address: address, after: delay))
     }
 
@@ -60,13 +48,13 @@ extension Socket: ConnectorHandler {
             drop(.receiveDisabled)
             return true
         }
-        let (receiver, keepGoing) = state.withLock { state in
-            state.statistics.messagesReceived += 1
-            state.statistics.bytesReceived += message.content.count
-            return state.deliver(message, from: pipeID, capacity: options.receiveQueueSize)
+        switch state.withLock({ $0.deliver(message, from: pipeID) }) {
+        case .handTo(let receiver):
+            receiver.resume(returning: message)
+            return true
+        case .queued: return true
+        case .pause: return false
         }
-        receiver?.resume(returning: message)
-        return keepGoing
     }
 
     package func pipe(_ pipeID: UInt32, received messages: inout Ring<Message>) -> Bool {
@@ -77,12 +65,10 @@ extension Socket: ConnectorHandler {
             }
             return keepGoing
         }
-        var handed: [(UnsafeContinuation<Message, any Error>, Message)] = []
-        let keepGoing = state.withLock { state in
-            state.deliver(&messages, from: pipeID, capacity: options.receiveQueueSize, handed: &handed)
-        }
-        for (receiver, message) in handed { receiver.resume(returning: message) }
-        return keepGoing
+        var handoffs: [SocketState<LiveSocket>.Handoff] = []
+        let readOn = state.withLock { $0.deliver(&messages, from: pipeID, handoffs: &handoffs) }
+        for handoff in handoffs { handoff.receiver.resume(returning: handoff.message) }
+        return readOn == .keepReading
     }
 
     /// Checks a peer's hello against this socket's identity; other internal messages are dropped.
@@ -91,8 +77,8 @@ extension Socket: ConnectorHandler {
             drop(.internalMessage)
             return
         }
-        guard let reason = verdict, let pipe = state.withLock({ $0.pipes[pipeID]?.pipe }) else { return }
-        state.withLock { $0.statistics.pipesRefused += 1 }
+        guard let reason = verdict, let pipe = state.withLock({ $0.pipe(pipeID) }) else { return }
+        state.withLock { $0.count(.pipeRefused) }
         hub.emit(.pipeRefused(pipe, reason: reason))
         pipe.close()
     }
@@ -102,77 +88,47 @@ extension Socket: ConnectorHandler {
             drop(.ttlExpired)
             return
         }
-        state.withLock { $0.statistics.rejectedFrames += 1 }
+        state.withLock { $0.count(.rejectedFrame) }
         hub.emit(.frameRejected(pipeID: pipeID, reason: reason))
     }
 
     package func pipeStoppedSending(_ pipeID: UInt32) {
-        let waiters = state.withLock { state -> [SocketState.PendingSend] in
-            guard let entry = state.pipes[pipeID] else { return [] }
-            entry.stoppedSending = true
-            return state.takeWaiters(of: entry)
-        }
+        let loss = state.withLock { $0.stopSending(pipeID) }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipeID) can no longer send")
-        for waiter in waiters { waiter.continuation.resume(throwing: broken) }
-        checkLinger()
+        for sender in loss.senders { sender.resume(throwing: broken) }
+        loss.linger?.resume()
     }
 
     package func pipeDrained(_ pipeID: UInt32) {
-        let (found, pending, serveIt, seen) = state.withLock { state -> (SocketState.PipeEntry?, [(UInt64, SocketState.PendingSend)], Bool, Int) in
-            guard let entry = state.pipes[pipeID] else { return (nil, [], false, 0) }
-            entry.drains += 1
-            entry.busy = false
-            let waiters = entry.waiters.removeAll().compactMap { id in
-                state.pendingSends.removeValue(forKey: id).map { (id, $0) }
-            }
-            var serveIt = false
-            if entry.canTake {
-                if state.shared.isEmpty { state.offer(entry) } else { entry.held = true; serveIt = true }
-            }
-            return (entry, waiters, serveIt, entry.drains)
-        }
-        guard let entry = found else { return }
-        let pipe = entry.pipe
-        var waiters = pending
-        var drains = seen
+        guard case .drained(let pipe, let waiters, var drains, let serveIt) = state.withLock({ $0.drained(pipeID) })
+        else { return }
         // Senders waiting for this pipe go first, in order, until it fills again.
-        while !waiters.isEmpty {
-            let (_, pending) = waiters[0]
+        var next = waiters.startIndex
+        while next < waiters.endIndex {
+            let pending = waiters[next]
             switch pipe.link.send(pending.message) {
             case .accepted:
                 state.withLock { $0.countSent(pending.message) }
-                pending.continuation.resume(returning: true)
-                waiters.removeFirst()
+                pending.sender.resume(returning: true)
+                next += 1
             case .full:
-                let retry = state.withLock { state -> Bool? in
-                    guard let entry = state.pipes[pipeID] else { return nil }
-                    if entry.drains != drains {
-                        drains = entry.drains
-                        return true
-                    }
-                    for (id, waiting) in waiters.reversed() {
-                        entry.waiters.prepend(id)
-                        state.pendingSends[id] = waiting
-                    }
-                    return false
-                }
-                switch retry {
-                case true: continue
-                case false: waiters = []
-                case nil:
+                switch state.withLock({ $0.requeue(waiters[next...], on: pipeID, drainsSeen: drains) }) {
+                case .retry(let seen): drains = seen
+                case .requeued: next = waiters.endIndex
+                case .gone:
                     let broken = MultiSocketError(.brokenPath, "pipe \(pipeID) closed")
-                    for (_, waiting) in waiters { waiting.continuation.resume(throwing: broken) }
-                    waiters = []
+                    for waiting in waiters[next...] { waiting.sender.resume(throwing: broken) }
+                    next = waiters.endIndex
                 }
             case .closed:
-                pending.continuation.resume(throwing: MultiSocketError(.brokenPath, "pipe \(pipeID) closed"))
-                waiters.removeFirst()
+                pending.sender.resume(throwing: MultiSocketError(.brokenPath, "pipe \(pipeID) closed"))
+                next += 1
             case .unencodable(let error):
-                pending.continuation.resume(throwing: error)
-                waiters.removeFirst()
+                pending.sender.resume(throwing: error)
+                next += 1
             }
         }
-        if serveIt { serve(entry) }
+        if serveIt { serve(pipe) }
         checkLinger()
     }
 }

@@ -1,6 +1,6 @@
 @_spi(Internals) import MultiSocketConnector
 /// The send paths: the shared to-one queue served by idle pipes, and path-addressed sends that wait
-/// for one pipe.
+/// for one pipe. Each lock runs one ``SocketState`` transition; its action is performed after the lock.
 extension Socket {
 
     /// Sends a to-one message, suspending only while the shared queue is full.
@@ -13,121 +13,78 @@ extension Socket {
     /// The part of a to-one send that never suspends (no async frame for the common case). Returns `false`
     /// when the sender must wait for room in the shared queue.
     func sendToOneNow(_ message: Message) throws -> Bool {
-        enum Step {
-            case direct(SocketState.PipeEntry, drains: Int)
-            case serve(SocketState.PipeEntry)
-            case queued
-            case wait
-            case dropped
-        }
-        let step = try state.withLock { state throws(MultiSocketError) -> Step in
-            guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
-            if state.shared.isEmpty, let entry = state.nextIdlePipe() {
-                // Counted now and uncounted if the pipe does not take it, so the common case needs no
-                // second lock.
-                state.countSent(message)
-                return .direct(entry, drains: entry.drains)
-            }
-            if state.shared.count < options.sendQueueSize {
-                state.shared.append(message)
-                if let entry = state.takeIdlePipe() { return .serve(entry) }
-                return .queued
-            }
-            return options.bestEffort ? .dropped : .wait
-        }
-        switch step {
-        case .direct(let entry, let drains):
-            let result = entry.pipe.link.send(message)
+        switch state.withLock({ $0.sendToOne(message) }) {
+        case .write(let pipe, let drains):
+            let result = pipe.link.send(message)
             if case .accepted(idle: true) = result { return true }
-            try settle(message, sentTo: entry, drains: drains, result)
-        case .serve(let entry): serve(entry)
+            switch state.withLock({ $0.settleWrite(message, to: pipe.id, drains: drains, result) }) {
+            case .done: break
+            case .serve(let carrier): serve(carrier)
+            case .unencodable(let error):
+                hub.emit(.messageDropped(.unencodable))
+                throw error
+            }
+        case .serve(let carrier): serve(carrier)
         case .queued: break
-        case .wait: return false
-        case .dropped:
-            drop(.queueFull)
+        case .suspend: return false
+        case .drop:
+            hub.emit(.messageDropped(.queueFull))
             throw MultiSocketError(.messageDropped, "send queue full")
+        case .fail(let error): throw error
         }
         return true
     }
 
-    /// Settles a direct to-one write that did not leave its pipe with room: the pipe turns busy, and a
-    /// message it did not take goes back to the front of the shared queue for the next idle pipe.
-    /// - Throws: the encoding error of an unencodable message (counted as a drop).
-    private func settle(_ message: Message, sentTo entry: SocketState.PipeEntry, drains: Int,
-                        _ result: PipeSendResult) throws {
-        let (carrier, failure) = state.withLock { state -> (SocketState.PipeEntry?, MultiSocketError?) in
-            switch result {
-            case .accepted:
-                _ = state.markBusy(entry, drainsSeen: drains)
-                return (nil, nil)
-            case .full:
-                state.uncountSent(message)
-                state.shared.prepend(message)
-                _ = state.markBusy(entry, drainsSeen: drains)
-                return (state.carrierForShared(), nil)
-            case .closed:
-                // The connector removes the pipe shortly; until then nobody picks it.
-                state.uncountSent(message)
-                state.shared.prepend(message)
-                entry.busy = true
-                return (state.carrierForShared(), nil)
-            case .unencodable(let error):
-                state.uncountSent(message)
-                state.count(.unencodable)
-                return (nil, error)
+    /// Sends a to-one message only if an idle pipe takes it now; never queues, never suspends.
+    func trySendToOne(_ message: Message) throws -> TrySendResult {
+        while true {
+            switch state.withLock({ $0.trySendToOne(message) }) {
+            case .write(let pipe, let drains):
+                let result = pipe.link.send(message)
+                if case .accepted(idle: true) = result { return .sent(pipeID: pipe.id) }
+                switch state.withLock({ $0.settleTry(message, to: pipe.id, drains: drains, result) }) {
+                case .sent: return .sent(pipeID: pipe.id)
+                case .retry: continue
+                case .wouldBlock: return .wouldBlock
+                case .unencodable(let error):
+                    hub.emit(.messageDropped(.unencodable))
+                    throw error
+                }
+            case .wouldBlock: return .wouldBlock
+            case .noPeer: return .noPeer
+            case .fail(let error): throw error
             }
-        }
-        if let carrier { serve(carrier) }
-        if let failure {
-            hub.emit(.messageDropped(.unencodable))
-            throw failure
         }
     }
 
-    /// Writes queued to-one messages to the pipe of `entry` (which the caller holds), a batch per lock on
-    /// each side,
-    /// while it can take more; if it turns busy or closes, another idle pipe carries on. Senders waiting
-    /// for room in the shared queue are admitted as their turn comes.
-    func serve(_ entry: SocketState.PipeEntry) {
+    /// Writes queued to-one messages to `pipe` (which the state holds for this caller), a batch per lock on
+    /// each side, while it can take more; if it turns busy or closes, another idle pipe carries on. Senders
+    /// waiting for room in the shared queue are admitted as their turn comes.
+    func serve(_ pipe: MessagePipe) {
         // A quarter of the queue per hand-over: measured best on inproc and tcp (16 of 64 against 32, 48
         // and 64; bench/NOTES.md).
         let serveBatch = max(1, options.sendQueueSize / 4)
-        var carrier: SocketState.PipeEntry? = entry
+        var carrier = pipe
         var batch = Ring<Message>()
         var admitted: [UnsafeContinuation<Bool, any Error>] = []
-        while let current = carrier {
-            var drains = 0
-            var lingerWaiter: UnsafeContinuation<Void, Never>?
-            state.withLock { state in
-                drains = current.drains
-                state.popShared(upTo: serveBatch, into: &batch, admitted: &admitted)
-                if batch.isEmpty {
-                    state.release(current)
-                    if state.lingerWaiter != nil, Self.isDrained(state) { lingerWaiter = state.lingerWaiter.take() }
-                }
-            }
+        while true {
+            let step = state.withLock { $0.nextBatch(for: carrier.id, limit: serveBatch, into: &batch,
+                                                     admitted: &admitted) }
             for continuation in admitted { continuation.resume(returning: true) }
             admitted.removeAll(keepingCapacity: true)
-            if batch.isEmpty {
-                lingerWaiter?.resume()
+            switch step {
+            case .finished(let linger):
+                linger?.resume()
                 return
-            }
-            // The pipe takes what it has room for; what it did not take goes back.
-            let outcome = current.pipe.link.send(batch: &batch)
-            carrier = state.withLock { state -> SocketState.PipeEntry? in
-                state.statistics.messagesSent += outcome.sent
-                state.statistics.bytesSent += outcome.bytes
-                if outcome.unencodable > 0 { state.statistics.drops[.unencodable, default: 0] += outcome.unencodable }
-                state.putBack(&batch)
-                switch outcome.room {
-                case .available:
-                    return current
-                case .full:
-                    return state.markBusy(current, drainsSeen: drains) ? current : state.carrierForShared()
-                case .closed:
-                    current.held = false
-                    current.busy = true
-                    return state.carrierForShared()
+            case .handOver(let next):
+                carrier = next
+            case .write(let drains):
+                // The pipe takes what it has room for; what it did not take goes back.
+                let outcome = carrier.link.send(batch: &batch)
+                switch state.withLock({ $0.settleBatch(on: carrier.id, drains: drains, outcome, rest: &batch) }) {
+                case .carryOn: break
+                case .handOver(let next): carrier = next
+                case .finished: return
                 }
             }
         }
@@ -148,25 +105,22 @@ extension Socket {
 
     /// The pipe a path's first id names and its drain count; with `counting`, the message is counted as
     /// sent already (one lock for the common case; ``attempt(_:through:counted:)`` uncounts it if need be).
-    func pipe(named id: UInt32, for message: Message, counting: Bool) throws -> (MessagePipe, Int) {
-        try state.withLock { state throws(MultiSocketError) -> (MessagePipe, Int) in
-            guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
-            guard let entry = state.pipes[id] else {
-                throw MultiSocketError(.brokenPath, "no pipe \(id) for path \(message.destination)")
-            }
-            if counting { state.countSent(message) }
-            return (entry.pipe, entry.drains)
+    /// - Throws: `closed`, or `brokenPath` when no such pipe exists.
+    func pipe(named id: UInt32, for message: Message, counting: Bool) throws(MultiSocketError)
+        -> (MessagePipe, drains: Int)
+    {
+        switch state.withLock({ $0.pipe(named: id, for: message, counting: counting) }) {
+        case .pipe(let pipe, let drains): return (pipe, drains)
+        case .fail(let error): throw error
         }
     }
 
     /// Sends a to-all message to every current pipe.
     func broadcast(_ message: Message) async throws {
-        let pipes = try state.withLock { state throws(MultiSocketError) -> [(MessagePipe, Int)] in
-            guard state.lifecycle == .open else { throw MultiSocketError(.closed, "socket closed") }
-            return state.pipes.values.map { ($0.pipe, $0.drains) }
-        }
-        for (pipe, drains) in pipes {
-            var drains = drains
+        let targets = try state.withLock { state throws(MultiSocketError) in try state.broadcastTargets() }
+        for target in targets {
+            let pipe = target.pipe
+            var drains = target.drains
             var counted = false
             while true {
                 do {
@@ -174,7 +128,7 @@ extension Socket {
                 } catch let error as MultiSocketError where error.code == .brokenPath || error.code == .messageDropped {
                     break
                 }
-                guard let seen = state.withLock({ $0.pipes[pipe.id]?.drains }) else { break }
+                guard let seen = state.withLock({ $0.drains(of: pipe.id) }) else { break }
                 drains = seen
             }
         }
@@ -182,7 +136,8 @@ extension Socket {
 
     /// Sends through one pipe, waiting while it is full. Returns `true` when sent, `false` to try again (the
     /// pipe drained meanwhile). `counted` says whether the message is already in the sent statistics.
-    private func send(_ message: Message, through pipe: MessagePipe, drains: Int, counted: inout Bool) async throws -> Bool {
+    private func send(_ message: Message, through pipe: MessagePipe, drains: Int,
+                      counted: inout Bool) async throws -> Bool {
         if try attempt(message, through: pipe, counted: &counted) { return true }
         return try await waitForRoom(message, pipeID: pipe.id, drains: drains)
     }
@@ -221,38 +176,29 @@ extension Socket {
 
     /// Suspends until the message is taken: into the shared queue (`pipeID` nil) or by the pipe when it
     /// drains. Returns `false` when the pipe drained before the wait began (send again at once).
+    /// - Throws: `closed`, `brokenPath` (the pipe is gone or can send nothing more), `CancellationError`.
     private func waitForRoom(_ message: Message, pipeID: UInt32?, drains: Int) async throws -> Bool {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Bool, any Error>) in
-                var carrier: SocketState.PipeEntry?
-                let outcome = state.withLock { state -> Result<Bool, any Error>? in
-                    guard state.lifecycle == .open else { return .failure(MultiSocketError(.closed, "socket closed")) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    let pending = SocketState.PendingSend(message: message, pipeID: pipeID, continuation: continuation)
-                    guard let pipeID else {
-                        if state.shared.count < options.sendQueueSize {
-                            state.shared.append(message)
-                            carrier = state.takeIdlePipe()
-                            return .success(true)
-                        }
-                        state.pendingSends[id] = pending
-                        state.sharedWaiters.append(id)
-                        return nil
-                    }
-                    guard let entry = state.pipes[pipeID] else {
-                        return .failure(MultiSocketError(.brokenPath, "pipe \(pipeID) closed"))
-                    }
-                    if entry.drains != drains { return .success(false) }
-                    entry.waiters.append(id)
-                    state.pendingSends[id] = pending
-                    return nil
+                let cancelled = Task.isCancelled
+                let action = state.withLock {
+                    $0.waitForRoom(id, message: message, pipeID: pipeID, drains: drains, sender: continuation,
+                                   cancelled: cancelled)
                 }
-                if let outcome { continuation.resume(with: outcome) }
-                if let carrier { serve(carrier) }
+                switch action {
+                case .admitted: continuation.resume(returning: true)
+                case .admittedAndServe(let carrier):
+                    continuation.resume(returning: true)
+                    serve(carrier)
+                case .retry: continuation.resume(returning: false)
+                case .suspended: break
+                case .fail(let error): continuation.resume(throwing: error)
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                }
             }
         } onCancel: {
-            state.withLock { $0.pendingSends.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
+            state.withLock { $0.cancelSend(id) }?.resume(throwing: CancellationError())
         }
     }
 }

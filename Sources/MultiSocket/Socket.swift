@@ -19,8 +19,9 @@ public final class Socket: Sendable {
     /// The socket's dialers, listeners and pipes.
     public let connector: Connector
 
-    let state = Locked(SocketState())
+    let state: Locked<SocketState<LiveSocket>>
     let hub = EventHub()
+    let hooks = PipeHooks()
     private let reactor: Reactor
 
     /// Creates a socket.
@@ -35,6 +36,7 @@ public final class Socket: Sendable {
         options.sendQueueSize = max(1, options.sendQueueSize)
         options.receiveQueueSize = max(1, options.receiveQueueSize)
         self.options = options
+        state = Locked(SocketState(options: options))
         self.sendStrategy = sender
         self.receiveStrategy = receiver
         self.reactor = .shared
@@ -95,14 +97,6 @@ public final class Socket: Sendable {
         case .toAll: false
         case .toDest, .none: throw MultiSocketError(.notSupported, "send on a \(sendStrategy) socket")
         }
-    }
-
-    /// Sends `content` as ``send(_:)`` does when that needs no waiting. Returns `false`, having sent
-    /// nothing, when it would wait for room (or is a to-all send): for protocol layers that bound the
-    /// wait themselves.
-    /// - Throws: as ``send(_:)``, except `CancellationError`.
-    package func trySend(_ content: [UInt8]) throws -> Bool {
-        try sendWithoutWaiting(content)
     }
 
     /// The part of ``send(_:)`` that may suspend.
@@ -219,23 +213,18 @@ public final class Socket: Sendable {
         let id = state.withLock { $0.makeID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-                var resume: [MessagePipe] = []
-                let outcome = state.withLock { state -> Result<Message, any Error>? in
-                    if let message = state.received.popFirst() {
-                        resume = state.pipesToResume(capacity: options.receiveQueueSize)
-                        return .success(message)
-                    }
-                    if state.lifecycle != .open { return .failure(MultiSocketError(.closed, "socket closed")) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.receivers[id] = continuation
-                    state.receiverOrder.append(id)
-                    return nil
+                let cancelled = Task.isCancelled
+                switch state.withLock({ $0.waitForMessage(id, receiver: continuation, cancelled: cancelled) }) {
+                case .message(let message, let resume):
+                    for pipe in resume { pipe.resumeReceiving() }
+                    continuation.resume(returning: message)
+                case .suspended: break
+                case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
+                case .cancelled: continuation.resume(throwing: CancellationError())
                 }
-                for pipe in resume { pipe.resumeReceiving() }
-                if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            state.withLock { $0.receivers.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            state.withLock { $0.cancelReceive(id) }?.resume(throwing: CancellationError())
         }
     }
 
@@ -252,15 +241,27 @@ public final class Socket: Sendable {
     /// computation between suspensions); hand heavy work to other tasks.
     public var executor: any TaskExecutor { reactor }
 
+    /// Runs `job` once `delay` has passed, on the socket's I/O thread: the one timer source of the socket
+    /// (its close's linger uses it too), for roles' deadlines and resends.
+    ///
+    /// The job runs outside every lock of the socket and must not block (it holds up that thread's I/O);
+    /// it may run after the socket closed, so it should check what it acts on. Not cancellable by task
+    /// cancellation: use ``cancel(_:)``. Throws nothing.
+    @discardableResult
+    public func schedule(after delay: Duration, _ job: @escaping @Sendable () -> Void) -> SocketTimer {
+        SocketTimer(id: reactor.schedule(after: delay, job))
+    }
+
+    /// Cancels a job scheduled with ``schedule(after:_:)`` that has not run yet; otherwise does nothing.
+    public func cancel(_ timer: SocketTimer) {
+        reactor.cancelTimer(timer.id)
+    }
+
     // MARK: Observing
 
     /// A snapshot of the socket's counters.
     public var statistics: SocketStatistics {
-        state.withLock { state in
-            var statistics = state.statistics
-            statistics.pipes = state.pipes.count
-            return statistics
-        }
+        state.withLock { $0.snapshot }
     }
 
     /// A new sequence of the socket's events from now on (the newest 4096 are kept if it is not read). It
@@ -278,44 +279,27 @@ public final class Socket: Sendable {
     /// is still queued is dropped (counted as ``DropReason/lingerExpired``). Received messages stay
     /// available to ``receive()``. Not cancellable.
     public func close() async {
-        let (first, receivers, senders) = state.withLock { state in
-            guard state.lifecycle == .open else {
-                return (false, [UnsafeContinuation<Message, any Error>](), [SocketState.PendingSend]())
-            }
-            state.lifecycle = .closing
-            let receivers = Array(state.receivers.values)
-            state.receivers = [:]
-            state.receiverOrder = Ring()
-            let senders = Array(state.pendingSends.values)
-            state.pendingSends = [:]
-            state.sharedWaiters = Ring()
-            return (true, receivers, senders)
-        }
-        guard first else {
+        switch state.withLock({ $0.beginClose() }) {
+        case .alreadyClosing:
             await withUnsafeContinuation { continuation in
-                let done = state.withLock { state -> Bool in
-                    if state.lifecycle == .closed { return true }
-                    state.closeWaiters.append(continuation)
-                    return false
+                switch state.withLock({ $0.waitForClose(continuation) }) {
+                case .closed: continuation.resume()
+                case .suspended: break
                 }
-                if done { continuation.resume() }
             }
             return
+        case .first(let receivers, let senders):
+            // Observers hear nothing of the teardown: what they track ends with `closed`, not a lost pipe.
+            hooks.removeAll()
+            let closed = MultiSocketError(.closed, "socket closed")
+            for receiver in receivers { receiver.resume(throwing: closed) }
+            for sender in senders { sender.resume(throwing: closed) }
         }
-        let closed = MultiSocketError(.closed, "socket closed")
-        for receiver in receivers { receiver.resume(throwing: closed) }
-        for sender in senders { sender.continuation.resume(throwing: closed) }
         await connector.stopAccepting()
         await linger()
         await connector.close()
         connector.setHandler(nil)
-        let waiters = state.withLock { state in
-            state.lifecycle = .closed
-            let left = state.shared.removeAll().count
-            if left > 0 { state.statistics.drops[.lingerExpired, default: 0] += left }
-            defer { state.closeWaiters = [] }
-            return state.closeWaiters
-        }
+        let waiters = state.withLock { $0.finishClose() }
         hub.finish()
         for waiter in waiters { waiter.resume() }
     }
@@ -323,34 +307,20 @@ public final class Socket: Sendable {
     /// Waits until every queued message reached a transport, or the linger time passed.
     private func linger() async {
         await withUnsafeContinuation { continuation in
-            let drained = state.withLock { state -> Bool in
-                if Self.isDrained(state) { return true }
-                state.lingerWaiter = continuation
-                return false
-            }
-            if drained {
+            switch state.withLock({ $0.startLinger(continuation) }) {
+            case .drained:
                 continuation.resume()
-                return
-            }
-            reactor.schedule(after: options.linger) { [self] in
-                state.withLock { $0.lingerWaiter.take() }?.resume()
+            case .waiting:
+                schedule(after: options.linger) { [self] in
+                    state.withLock { $0.lingerExpired() }?.resume()
+                }
             }
         }
     }
 
-    /// Whether nothing queued is left to flush. A message a dispatcher has taken from the shared queue but not
-    /// yet handed to its pipe counts as queued (its entry is held): otherwise a close checking in that window
-    /// would find nothing queued and close the pipe under the batch.
-    static func isDrained(_ state: SocketState) -> Bool {
-        state.sharedQueueDelivered && !state.pipes.values.contains { $0.pipe.link.watchPendingOutput() }
-    }
-
     /// Resumes the close that waits for queues to drain, once they have.
     func checkLinger() {
-        state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            guard state.lingerWaiter != nil, Self.isDrained(state) else { return nil }
-            return state.lingerWaiter.take()
-        }?.resume()
+        state.withLock { $0.lingerIfDrained() }?.resume()
     }
 
     // MARK: Internals
@@ -365,12 +335,12 @@ public final class Socket: Sendable {
     }
 
     private func takeReceived() throws -> Message? {
-        let (message, resume, closed) = state.withLock { state -> (Message?, [MessagePipe], Bool) in
-            guard let message = state.received.popFirst() else { return (nil, [], state.lifecycle != .open) }
-            return (message, state.pipesToResume(capacity: options.receiveQueueSize), false)
+        switch state.withLock({ $0.takeReceived() }) {
+        case .message(let message, let resume):
+            for pipe in resume { pipe.resumeReceiving() }
+            return message
+        case .empty: return nil
+        case .closed: throw MultiSocketError(.closed, "socket closed")
         }
-        for pipe in resume { pipe.resumeReceiving() }
-        if closed { throw MultiSocketError(.closed, "socket closed") }
-        return message
     }
 }

@@ -1,119 +1,140 @@
 @_spi(Internals) import MultiSocketConnector
-/// Everything a ``Socket`` shares between tasks, guarded by the socket's mutex. Methods are small
-/// transitions; the caller performs the returned actions (resuming continuations, writing to pipes)
-/// after releasing the lock.
-struct SocketState {
+
+/// Everything a ``Socket`` shares between tasks, as a value the socket keeps behind its lock.
+///
+/// Each transition is one mutating method that the socket calls inside one `withLock`; it returns a named
+/// action that the socket then performs outside the lock (resuming continuations, writing to pipes,
+/// emitting events). The state holds no pipe logic and no class of its own: pipes are handles keyed by id
+/// and waiters are opaque values (``SocketStateTypes``), so the state machine is unit-tested with none of
+/// the I/O behind it. Nothing here blocks or calls out, except ``SocketStatePipe/watchPendingOutput()``
+/// while checking whether a closing socket has flushed (the lock order: socket, then link output).
+struct SocketState<Types: SocketStateTypes> {
+    typealias Pipe = Types.Pipe
+
     enum Lifecycle {
         case open
         case closing
         case closed
     }
 
-    /// A pipe as the socket sees it. A class, so the idle ring and the id table share one record and a
-    /// hand-off touches it without a table lookup; every field is read and written under the socket's lock
-    /// (only `pipe` is read outside it).
-    final class PipeEntry: @unchecked Sendable {
-        let pipe: MessagePipe
+    /// A pipe as the socket sees it.
+    struct PipeRecord {
+        let pipe: Pipe
+        let isRaw: Bool
         /// A dispatcher of the shared queue is writing to this pipe; nobody else may pick it.
         var held = false
         /// The pipe reported a full outbound queue and has not drained since.
         var busy = false
-        /// The pipe was removed from the socket.
-        var removed = false
         /// The pipe can send nothing more (its peer is gone for writing); it may still deliver.
         var stoppedSending = false
-        /// The entry is in the idle ring (at most once).
+        /// The pipe's id is in the idle ring (at most once).
         var inIdleRing = false
         /// Incremented on each drain report; lets a writer tell whether a drain raced its write.
         var drains = 0
         /// Senders waiting for this pipe to drain, oldest first.
         var waiters = Ring<UInt64>()
 
-        init(pipe: MessagePipe) {
+        init(pipe: Pipe) {
             self.pipe = pipe
+            isRaw = pipe.isRaw
         }
 
         /// Whether a to-one message may go to this pipe now.
-        var canTake: Bool { !held && !busy && !removed && !stoppedSending && !pipe.isRaw }
+        var canTake: Bool { !held && !busy && !stoppedSending && !isRaw }
     }
 
+    /// A sender waiting for room: in the shared queue (`pipeID` nil) or in one pipe.
     struct PendingSend {
-        var message: Message
-        var pipeID: UInt32?
-        /// Resumed with `true` once the message is queued or sent.
-        var continuation: UnsafeContinuation<Bool, any Error>
+        let id: UInt64
+        let message: Message
+        let pipeID: UInt32?
+        let sender: Types.Sender
     }
+
+    /// Capacity of the shared to-one queue.
+    let sendQueueSize: Int
+    /// Capacity of the receive queue; a pipe that fills it is paused.
+    let receiveQueueSize: Int
+    /// Whether a full queue drops instead of suspending.
+    let bestEffort: Bool
 
     var lifecycle = Lifecycle.open
+    /// Received messages nobody has taken yet.
     var received = Ring<Message>()
     var receiverOrder = Ring<UInt64>()
-    var receivers: [UInt64: UnsafeContinuation<Message, any Error>] = [:]
-    var pausedPipes: [UInt32: MessagePipe] = [:]
+    var receivers: [UInt64: Types.Receiver] = [:]
+    /// Pipes paused because the receive queue is full.
+    var pausedPipes: [UInt32: Pipe] = [:]
     /// To-one messages waiting for an idle pipe.
     var shared = Ring<Message>()
     /// Senders waiting for room in `shared`, oldest first.
     var sharedWaiters = Ring<UInt64>()
     /// Senders waiting for room, by id (in `sharedWaiters` or a pipe's `waiters`).
     var pendingSends: [UInt64: PendingSend] = [:]
-    var pipes: [UInt32: PipeEntry] = [:]
-    /// Pipes that may take a to-one message, least recently used first. Entries that turned busy, held or
-    /// removed since are skipped (and dropped) when met; removed ones are also swept out once they are half
-    /// the ring, so that a socket that never sends to one peer does not keep every pipe it ever had.
-    var idle = Ring<PipeEntry>()
-    /// Removed entries still in `idle`.
+    var pipes: [UInt32: PipeRecord] = [:]
+    /// Ids of pipes that may take a to-one message, least recently used first. Ids that turned busy, held
+    /// or removed since are skipped (and dropped) when met; removed ones are also swept out once they are
+    /// half the ring, so that a socket that never sends to one peer does not keep every pipe it ever had.
+    var idle = Ring<UInt32>()
+    /// Ids of removed pipes still in `idle`.
     var removedInIdle = 0
+    /// Pipes that may take to-one messages at all: framed, and able to send.
+    var sendingPipes = 0
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
-    var lingerWaiter: UnsafeContinuation<Void, Never>?
-    var closeWaiters: [UnsafeContinuation<Void, Never>] = []
+    var lingerWaiter: Types.Closer?
+    var closeWaiters: [Types.Closer] = []
 
-    /// Forgets a removed pipe: its entry leaves the table, and the idle ring is swept when removed entries
-    /// make up half of it. Returns the entry, if the pipe was there.
-    mutating func remove(_ pipeID: UInt32) -> PipeEntry? {
-        guard let entry = pipes.removeValue(forKey: pipeID) else { return nil }
-        entry.removed = true
-        pausedPipes[pipeID] = nil
-        statistics.pipesRemoved += 1
-        if entry.inIdleRing {
-            removedInIdle += 1
-            if 2 * removedInIdle >= idle.count { sweepIdle() }
-        }
-        return entry
+    init(sendQueueSize: Int, receiveQueueSize: Int, bestEffort: Bool) {
+        self.sendQueueSize = max(1, sendQueueSize)
+        self.receiveQueueSize = max(1, receiveQueueSize)
+        self.bestEffort = bestEffort
     }
 
-    /// Takes the senders waiting for `entry`'s pipe to drain, oldest first (to be failed: the pipe is gone or
-    /// can send nothing more).
-    mutating func takeWaiters(of entry: PipeEntry) -> [PendingSend] {
-        entry.waiters.removeAll().compactMap { pendingSends.removeValue(forKey: $0) }
-    }
+    static var closedError: MultiSocketError { MultiSocketError(.closed, "socket closed") }
 
-    /// Drops removed entries from the idle ring, keeping the others in order.
-    private mutating func sweepIdle() {
-        var kept = Ring<PipeEntry>()
-        while let entry = idle.popFirst() {
-            if entry.removed {
-                entry.inIdleRing = false
-            } else {
-                kept.append(entry)
-            }
-        }
-        idle = kept
-        removedInIdle = 0
-    }
+    /// Whether the socket still takes pipes and operations.
+    var isOpen: Bool { lifecycle == .open }
 
-    /// Whether every message sent to one peer reached a transport: none waits in the shared queue, and none
-    /// is in a dispatcher's hands between the queue and a pipe (a held entry).
-    var sharedQueueDelivered: Bool {
-        shared.isEmpty && !pipes.values.contains { $0.held }
-    }
-
+    /// A fresh id for a waiting receiver or sender.
     mutating func makeID() -> UInt64 {
         nextID += 1
         return nextID
     }
 
+    /// The pipe under `id`, if the socket holds it.
+    func pipe(_ id: UInt32) -> Pipe? {
+        pipes[id]?.pipe
+    }
+
+    /// The counters, with the current pipe count.
+    var snapshot: SocketStatistics {
+        var snapshot = statistics
+        snapshot.pipes = pipes.count
+        return snapshot
+    }
+
+    /// Counts a dropped message.
     mutating func count(_ reason: DropReason) {
         statistics.drops[reason, default: 0] += 1
+    }
+
+    /// Counts something the socket observed that is not a message.
+    mutating func count(_ event: CountedEvent) {
+        switch event {
+        case .pipeRefused: statistics.pipesRefused += 1
+        case .dialFailure: statistics.dialFailures += 1
+        case .reconnectScheduled: statistics.reconnectsScheduled += 1
+        case .rejectedFrame: statistics.rejectedFrames += 1
+        }
+    }
+
+    /// The non-message events the counters keep.
+    enum CountedEvent {
+        case pipeRefused
+        case dialFailure
+        case reconnectScheduled
+        case rejectedFrame
     }
 
     mutating func countSent(_ message: Message) {
@@ -126,142 +147,114 @@ struct SocketState {
         statistics.bytesSent -= message.content.count
     }
 
+    // MARK: The idle ring
+
+    // Records are reached by index once looked up (one hash per pipe touched) and changed in place.
+
     /// The least recently used pipe that can take a to-one message now, moved to the back of the idle ring
     /// (round robin) but not held: for a sender that writes one message to it directly.
-    mutating func nextIdlePipe() -> PipeEntry? {
-        while let entry = idle.popFirst() {
-            if entry.canTake {
-                idle.append(entry)
-                return entry
+    mutating func nextIdlePipe() -> PipeSnapshot? {
+        while let id = idle.popFirst() {
+            guard let index = pipes.index(forKey: id) else {
+                removedInIdle -= 1
+                continue
             }
-            leaveIdle(entry)
+            if pipes.values[index].canTake {
+                idle.append(id)
+                return PipeSnapshot(pipe: pipes.values[index].pipe, drains: pipes.values[index].drains)
+            }
+            pipes.values[index].inIdleRing = false
         }
         return nil
-    }
-
-    /// Marks an entry popped from the idle ring as out of it.
-    private mutating func leaveIdle(_ entry: PipeEntry) {
-        entry.inIdleRing = false
-        if entry.removed { removedInIdle -= 1 }
     }
 
     /// Takes the least recently used pipe that can take a to-one message, and holds it (for a dispatcher
     /// of the shared queue).
-    mutating func takeIdlePipe() -> PipeEntry? {
-        while let entry = idle.popFirst() {
-            leaveIdle(entry)
-            if entry.canTake {
-                entry.held = true
-                return entry
+    mutating func takeIdlePipe() -> Pipe? {
+        while let id = idle.popFirst() {
+            guard let index = pipes.index(forKey: id) else {
+                removedInIdle -= 1
+                continue
+            }
+            pipes.values[index].inIdleRing = false
+            if pipes.values[index].canTake {
+                pipes.values[index].held = true
+                return pipes.values[index].pipe
             }
         }
         return nil
     }
 
-    /// Puts `entry` in the idle ring if it can take to-one messages and is not there yet.
-    mutating func offer(_ entry: PipeEntry) {
-        guard entry.canTake, !entry.inIdleRing else { return }
-        entry.inIdleRing = true
-        idle.append(entry)
+    /// Puts pipe `id` in the idle ring if it can take to-one messages and is not there yet.
+    mutating func offer(_ id: UInt32) {
+        guard let index = pipes.index(forKey: id) else { return }
+        offer(at: index)
+    }
+
+    private mutating func offer(at index: Dictionary<UInt32, PipeRecord>.Index) {
+        guard pipes.values[index].canTake, !pipes.values[index].inIdleRing else { return }
+        pipes.values[index].inIdleRing = true
+        idle.append(pipes.keys[index])
     }
 
     /// Lets a held pipe go back to the idle ring (if it is not busy).
-    mutating func release(_ entry: PipeEntry) {
-        entry.held = false
-        offer(entry)
+    mutating func release(_ id: UInt32) {
+        guard let index = pipes.index(forKey: id) else { return }
+        pipes.values[index].held = false
+        offer(at: index)
     }
 
-    /// Records that a write filled `entry`'s outbound queue, unless it drained since `drainsSeen`. Returns
-    /// `true` when it did drain meanwhile: the pipe can still take messages (a holder keeps holding it).
-    mutating func markBusy(_ entry: PipeEntry, drainsSeen: Int) -> Bool {
-        if entry.removed { return false }
-        if entry.drains != drainsSeen { return true }
-        entry.busy = true
-        entry.held = false
+    /// Records that a write filled pipe `id`'s outbound queue, unless it drained since `drainsSeen`.
+    /// Returns `true` when it did drain meanwhile: the pipe can still take messages (a holder keeps it).
+    mutating func markBusy(_ id: UInt32, drainsSeen: Int) -> Bool {
+        guard let index = pipes.index(forKey: id) else { return false }
+        if pipes.values[index].drains != drainsSeen { return true }
+        pipes.values[index].busy = true
+        pipes.values[index].held = false
         return false
     }
 
     /// A pipe to carry on with the shared queue, held, when messages are waiting there.
-    mutating func carrierForShared() -> PipeEntry? {
+    mutating func carrierForShared() -> Pipe? {
         shared.isEmpty ? nil : takeIdlePipe()
     }
 
-    /// Puts messages a pipe did not take back at the front of the shared queue, in their order.
-    mutating func putBack(_ rest: inout Ring<Message>) {
-        guard !rest.isEmpty else { return }
-        let back = rest.removeAll()
-        for message in back.reversed() { shared.prepend(message) }
+    /// Drops removed ids from the idle ring, keeping the others in order.
+    mutating func sweepIdle() {
+        var kept = Ring<UInt32>()
+        while let id = idle.popFirst() {
+            if pipes[id] != nil { kept.append(id) }
+        }
+        idle = kept
+        removedInIdle = 0
     }
 
-    /// Moves up to `limit` queued to-one messages into `batch`, admitting the oldest waiting senders'
-    /// messages into the queue as room frees up; their continuations go to `admitted`.
-    mutating func popShared(upTo limit: Int, into batch: inout Ring<Message>,
-                            admitted: inout [UnsafeContinuation<Bool, any Error>]) {
-        while batch.count < limit, let message = shared.popFirst() {
-            batch.append(message)
-            while let id = sharedWaiters.popFirst() {
-                guard let pending = pendingSends.removeValue(forKey: id) else { continue }
-                shared.append(pending.message)
-                admitted.append(pending.continuation)
-                break
-            }
-        }
+    // MARK: Draining
+
+    /// Whether every message sent to one peer reached a transport: none waits in the shared queue, and none
+    /// is in a dispatcher's hands between the queue and a pipe (a held pipe).
+    var sharedQueueDelivered: Bool {
+        shared.isEmpty && !pipes.values.contains { $0.held }
     }
 
-    /// Hands a received message to a waiting receiver, or queues it. Returns the receiver to resume and
-    /// whether the pipe may keep delivering.
-    mutating func deliver(_ message: Message, from pipeID: UInt32, capacity: Int)
-        -> (UnsafeContinuation<Message, any Error>?, Bool)
-    {
-        while let id = receiverOrder.popFirst() {
-            if let receiver = receivers.removeValue(forKey: id) { return (receiver, true) }
-        }
-        received.append(message)
-        if received.count >= capacity, let entry = pipes[pipeID] {
-            pausedPipes[pipeID] = entry.pipe
-            return (nil, false)
-        }
-        return (nil, true)
+    /// Whether nothing queued is left to flush. A message a dispatcher has taken from the shared queue but
+    /// not yet handed to its pipe counts as queued (its pipe is held): otherwise a close checking in that
+    /// window would find nothing queued and close the pipe under the batch.
+    func isDrained() -> Bool {
+        sharedQueueDelivered && !pipes.values.contains { $0.pipe.watchPendingOutput() }
     }
 
-    /// Hands received messages to waiting receivers (collected in `handed`, to resume) and queues the rest,
-    /// all of them: a batch may take the queue past its capacity, by at most one batch per pipe. Returns
-    /// whether the pipe may keep delivering.
-    mutating func deliver(_ messages: inout Ring<Message>, from pipeID: UInt32, capacity: Int,
-                          handed: inout [(UnsafeContinuation<Message, any Error>, Message)]) -> Bool {
-        statistics.messagesReceived += messages.count
-        while !receivers.isEmpty, let id = receiverOrder.popFirst() {
-            guard let receiver = receivers.removeValue(forKey: id) else { continue }
-            guard let message = messages.popFirst() else {
-                receiverOrder.prepend(id)
-                receivers[id] = receiver
-                break
-            }
-            statistics.bytesReceived += message.content.count
-            handed.append((receiver, message))
-        }
-        if received.isEmpty {
-            swap(&received, &messages)
-            for message in received { statistics.bytesReceived += message.content.count }
-        } else {
-            while let message = messages.popFirst() {
-                statistics.bytesReceived += message.content.count
-                received.append(message)
-            }
-        }
-        if received.count >= capacity, let entry = pipes[pipeID] {
-            pausedPipes[pipeID] = entry.pipe
-            return false
-        }
-        return true
+    /// The closer waiting for the queues to drain, taken when they have.
+    mutating func lingerIfDrained() -> Types.Closer? {
+        guard lingerWaiter != nil, isDrained() else { return nil }
+        return lingerWaiter.take()
     }
+}
 
-    /// Pipes to resume once the receive queue has room again.
-    mutating func pipesToResume(capacity: Int) -> [MessagePipe] {
-        // Hysteresis: paused pipes resume once the queue is half empty, so they deliver in batches
-        // instead of one message per receive.
-        guard received.count <= capacity / 2, !pausedPipes.isEmpty else { return [] }
-        defer { pausedPipes = [:] }
-        return Array(pausedPipes.values)
+extension SocketState {
+    /// An open socket's state with the queue sizes and drop policy of `options`.
+    init(options: SocketOptions) {
+        self.init(sendQueueSize: options.sendQueueSize, receiveQueueSize: options.receiveQueueSize,
+                  bestEffort: options.bestEffort)
     }
 }

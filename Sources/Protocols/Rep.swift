@@ -55,7 +55,7 @@ public final class Rep: ProtocolRole {
     /// - Throws: ``MultiSocketError`` `brokenPath` (the requester is gone), `messageDropped` (its pipe is
     ///   full), `closed`, `messageTooLarge`.
     public func reply(to request: Request, _ body: [UInt8]) async throws {
-        try socket.sendToOrDrop(request.path, ProtocolHeader.encode(request.id) + body)
+        try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: body))
     }
 
     /// Serves requests with `workers` concurrent tasks until the socket closes: each worker receives a

@@ -7,16 +7,21 @@ enum ReqWake {
     case resend
     /// Its deadline passed without a reply.
     case expired
+    /// The pipe that carried it was removed before a reply came.
+    case peerLost
 }
 
-/// The requests waiting for replies, by id, with their deadlines. Continuations are resumed outside the
-/// lock.
+/// The requests waiting for replies, by id, with their deadlines and the pipe that carried each. Continuations
+/// are resumed outside the lock.
 ///
-/// Deadlines and resends cost no task and no timer each: one reactor timer is armed for the earliest
+/// It observes its socket's pipes (``PipeObserver``): when a pipe is removed, every request it carried and
+/// that has no reply wakes at once with ``ReqWake/peerLost``.
+///
+/// Deadlines and resends cost no task and no timer each: one socket timer is armed for the earliest
 /// instant any request needs, and is re-armed only when a new request needs an earlier one. When it fires
 /// it wakes every request that is due and arms the next earliest instant. A request that ends before its
 /// instant leaves the timer alone; the timer then fires for nothing, at most once per timeout.
-final class ReqCore: Sendable {
+final class ReqCore: PipeObserver {
     private struct Slot {
         var waiter: UnsafeContinuation<ReqWake, any Error>?
         var reply: [UInt8]?
@@ -27,6 +32,12 @@ final class ReqCore: Sendable {
         var expired = false
         /// A resend fell due while nobody waited; the next ``wait(for:)`` returns it.
         var resendDue = false
+        /// The pipe that took the latest send, when known (a send queued in the shared queue has none).
+        var pipeID: UInt32?
+        /// ``State/removals`` when the latest send began: a removal since may have missed this request.
+        var removalsSeen: UInt64 = 0
+        /// Its pipe was removed while nobody waited; the next ``wait(for:)`` returns it.
+        var lost = false
 
         /// The next instant the timer must wake this request at.
         var nextInstant: ContinuousClock.Instant? {
@@ -44,6 +55,8 @@ final class ReqCore: Sendable {
         /// The instant the earliest armed timer fires at, and its token.
         var armed: (at: ContinuousClock.Instant, token: UInt64)?
         var tokens: UInt64 = 0
+        /// Pipe removals heard so far.
+        var removals: UInt64 = 0
 
         /// Claims a timer for `instant` unless one fires no later; returns its token.
         mutating func arm(_ instant: ContinuousClock.Instant?) -> (ContinuousClock.Instant, UInt64)? {
@@ -56,9 +69,12 @@ final class ReqCore: Sendable {
     }
 
     private let state: Locked<State>
+    /// The socket whose timers and pipes this core uses. It holds this core as an observer until it closes.
+    private let socket: Socket
 
-    init(seed: UInt32) {
+    init(seed: UInt32, socket: Socket) {
         state = Locked(State(slots: IDTable(seed: seed)))
+        self.socket = socket
     }
 
     var dropped: Int { state.withLock { $0.slots.dropped } }
@@ -69,8 +85,9 @@ final class ReqCore: Sendable {
     /// - Throws: ``MultiSocketError`` `closed` once the socket is closed.
     func register(deadline: ContinuousClock.Instant?, resendInterval: Duration?) throws(MultiSocketError) -> UInt32 {
         let resendAt = resendInterval.map { ContinuousClock.now + $0 }
-        let slot = Slot(deadline: deadline, resendInterval: resendInterval, resendAt: resendAt)
+        var slot = Slot(deadline: deadline, resendInterval: resendInterval, resendAt: resendAt)
         let (id, timer) = try state.withLock { state throws(MultiSocketError) in
+            slot.removalsSeen = state.removals
             let id = try state.slots.add(slot)
             return (id, state.arm(slot.nextInstant))
         }
@@ -83,21 +100,31 @@ final class ReqCore: Sendable {
         state.withLock { $0.slots.remove(id) }?.waiter?.resume(throwing: CancellationError())
     }
 
-    /// Waits until the reply to `id` arrives, its resend interval passes, or its deadline passes.
+    /// Records that pipe `pipeID` took request `id`'s latest send (`nil`: it was queued, pipe unknown), then
+    /// waits until the reply arrives, the pipe is removed, the resend interval passes, or the deadline passes.
+    /// A removal heard between the send and this record is caught by a look at the socket's pipes.
     ///
     /// Cancellation resumes it with `CancellationError`; the id stays registered until ``abandon(_:)``.
     /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
-    func wait(for id: UInt32) async throws -> ReqWake {
+    func wait(for id: UInt32, sentOn pipeID: UInt32?) async throws -> ReqWake {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ReqWake, any Error>) in
+                var missedRemoval = false
                 let outcome = state.withLock { state -> Result<ReqWake, any Error>? in
                     guard var slot = state.slots[id] else {
                         return .failure(state.slots.closed ? MultiSocketError(.closed, "socket closed")
                                                            : CancellationError())
                     }
                     defer { state.slots[id] = slot }
+                    slot.pipeID = pipeID
+                    missedRemoval = pipeID != nil && slot.removalsSeen != state.removals
+                    slot.removalsSeen = state.removals
                     if let reply = slot.reply { return .success(.reply(reply)) }
                     if slot.expired { return .success(.expired) }
+                    if slot.lost {
+                        slot.lost = false
+                        return .success(.peerLost)
+                    }
                     if slot.resendDue {
                         slot.resendDue = false
                         return .success(.resend)
@@ -107,6 +134,7 @@ final class ReqCore: Sendable {
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
+                if missedRemoval, let pipeID, socket.connector.pipe(pipeID) == nil { pipeRemoved(pipeID) }
             }
         } onCancel: {
             state.withLock { $0.slots[id]?.waiter.take() }?.resume(throwing: CancellationError())
@@ -142,10 +170,10 @@ final class ReqCore: Sendable {
         for waiter in slots.compactMap(\.waiter) { waiter.resume(throwing: MultiSocketError(.closed, "socket closed")) }
     }
 
-    /// Arms a reactor timer that calls ``fire(_:)`` at `timer.at`.
+    /// Arms a socket timer that calls ``fire(_:)`` at `timer.at`.
     private func schedule(_ timer: (at: ContinuousClock.Instant, token: UInt64)) {
         let delay = max(.zero, timer.at - ContinuousClock.now)
-        Reactor.shared.schedule(after: delay) { [weak self] in self?.fire(timer.token) }
+        socket.schedule(after: delay) { [weak self] in self?.fire(timer.token) }
     }
 
     /// Wakes every request that is due (expired, or due a resend) and arms the next earliest instant.
@@ -179,5 +207,32 @@ final class ReqCore: Sendable {
         }
         if let timer { schedule(timer) }
         for (waiter, wake) in due { waiter.resume(returning: wake) }
+    }
+
+    /// Nothing to do: a new pipe takes requests through the socket's idle ring.
+    func pipeAdded(_ pipe: MessagePipe) {}
+
+    /// Wakes every request `pipe` carried that has no reply yet with ``ReqWake/peerLost`` (or, with nobody
+    /// waiting, marks it for the next wait). Runs on the thread that removed the pipe, outside the socket's
+    /// locks; resumes the waiters outside this core's lock.
+    func pipeRemoved(_ pipe: MessagePipe) {
+        pipeRemoved(pipe.id)
+    }
+
+    private func pipeRemoved(_ pipeID: UInt32) {
+        var lost: [UnsafeContinuation<ReqWake, any Error>] = []
+        state.withLock { state in
+            state.removals += 1
+            state.slots.updateEach { slot in
+                guard slot.pipeID == pipeID, slot.reply == nil, !slot.expired else { return }
+                slot.pipeID = nil
+                if let waiter = slot.waiter.take() {
+                    lost.append(waiter)
+                } else {
+                    slot.lost = true
+                }
+            }
+        }
+        for waiter in lost { waiter.resume(returning: .peerLost) }
     }
 }

@@ -52,6 +52,6 @@ public final class Respondent: ProtocolRole {
     /// - Throws: ``MultiSocketError`` `brokenPath` (the surveyor is gone), `messageDropped` (its pipe is
     ///   full), `closed`, `messageTooLarge`.
     public func respond(to survey: Survey, _ body: [UInt8]) async throws {
-        try socket.sendToOrDrop(survey.path, ProtocolHeader.encode(survey.id) + body)
+        try socket.sendToOrDrop(survey.path, ProtocolHeader.prepend(survey.id, to: body))
     }
 }

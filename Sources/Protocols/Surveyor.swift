@@ -46,13 +46,11 @@ public final class Surveyor: ProtocolRole {
         let id = try core.open(limit: maxAnswers)
         var answers: [Answer] = []
         do {
-            try await socket.sendAll(ProtocolHeader.encode(id) + question)
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: deadline) }
-                group.addTask { [core] in await core.waitUntilFull(id) }
-                _ = await group.next()
-                group.cancelAll()
-            }
+            try await socket.sendAll(ProtocolHeader.prepend(id, to: question))
+            // The deadline is a socket timer: no task and no sleep per survey.
+            let timer = socket.schedule(after: deadline) { [core] in core.expire(id) }
+            await core.waitUntilFull(id)
+            socket.cancel(timer)
         } catch {
             _ = core.close(id)
             throw error
@@ -69,7 +67,11 @@ final class SurveyCore: Sendable {
         var answers: [Surveyor.Answer] = []
         var limit: Int?
         var waiter: CheckedContinuation<Void, Never>?
+        /// The deadline passed.
+        var expired = false
         var full: Bool { limit.map { answers.count >= $0 } ?? false }
+        /// Whether the survey takes no more answers.
+        var over: Bool { expired || full }
     }
 
     private let state: Locked<IDTable<Collector>>
@@ -91,12 +93,23 @@ final class SurveyCore: Sendable {
         return collector?.answers ?? []
     }
 
-    /// Returns once survey `id` has its answers, it was closed, or the task is cancelled.
+    /// Ends survey `id`'s wait: its deadline passed (runs on the socket's I/O thread).
+    func expire(_ id: UInt32) {
+        let waiter = state.withLock { surveys -> CheckedContinuation<Void, Never>? in
+            guard var collector = surveys[id] else { return nil }
+            collector.expired = true
+            defer { surveys[id] = collector }
+            return collector.waiter.take()
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once survey `id` has its answers, its deadline passed, it was closed, or the task is cancelled.
     func waitUntilFull(_ id: UInt32) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let done = state.withLock { surveys -> Bool in
-                    guard var collector = surveys[id], !collector.full, !Task.isCancelled else { return true }
+                    guard var collector = surveys[id], !collector.over, !Task.isCancelled else { return true }
                     collector.waiter = continuation
                     surveys[id] = collector
                     return false
@@ -111,7 +124,7 @@ final class SurveyCore: Sendable {
     func deliver(_ message: Message) {
         let waiter = state.withLock { surveys -> CheckedContinuation<Void, Never>? in
             guard let (id, body) = ProtocolHeader.split(message.content), var collector = surveys[id],
-                  !collector.full
+                  !collector.over
             else {
                 surveys.dropped += 1
                 return nil
