@@ -54,7 +54,7 @@ final class Dialer: Sendable {
             firstResult?(nil)
             return
         }
-        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: reactor) { [self] result in
+        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: reactor.nextForPipe()) { [self] result in
             switch result {
             case .success(let link):
                 if connector.add(link, address: text, dialer: self) {

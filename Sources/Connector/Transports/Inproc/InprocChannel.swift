@@ -93,7 +93,7 @@ final class InprocChannel: Sendable {
 
     /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
     /// send queue size towards the other, and accepts content up to its own maximum receive size.
-    init(options: (PipeOptions, PipeOptions), reactor: Reactor = .shared) {
+    init(options: (PipeOptions, PipeOptions), reactor: Reactor = ReactorGroup.default.next()) {
         self.reactor = reactor
         state = Locked(State(directions: [
             Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
@@ -141,6 +141,7 @@ final class InprocChannel: Sendable {
         case .handOver: pump(from: side)
         case .schedule:
             reactor.execute { [self] in
+                reactor.assertInReactor()
                 state.withLock { $0.directions[side].scheduled = false }
                 pump(from: side)
             }

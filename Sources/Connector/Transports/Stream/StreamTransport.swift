@@ -198,8 +198,10 @@ private final class StreamListener: TransportListener, ReactorHandler, @unchecke
     /// Accepts what waits; after `EMFILE` and the like, again on a timer (a closed listener's timer does
     /// nothing: its descriptor may already belong to something else).
     private func acceptPending() {
+        reactor.assertInReactor()
         retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
-            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
+            let pipeReactor = reactor.nextForPipe()
+            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: pipeReactor))
         } retry: { [weak self] in
             guard let self, !closed.load(ordering: .acquiring) else { return }
             acceptPending()

@@ -392,8 +392,8 @@ final class ServerHandshake: ReactorHandler, @unchecked Sendable {
         server.reactor.deregister(fd, handler: self)
         server.ended(self)
         let link = WebSocketTransport.makeLink(
-            fd: fd, family: server.family, role: .server, path: path, options: route.options, reactor: server.reactor,
-            alreadyRead: Array(received[headerEnd...])
+            fd: fd, family: server.family, role: .server, path: path, options: route.options,
+            reactor: server.reactor.nextForPipe(), alreadyRead: Array(received[headerEnd...])
         )
         route.accept(link)
     }
