@@ -306,10 +306,11 @@ public final class Reactor: @unchecked Sendable {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
-    /// `duration` in nanoseconds; negative durations are 0.
+    /// `duration` in nanoseconds; negative durations are 0. (A negative duration under a second has
+    /// seconds 0 and negative attoseconds: checking the seconds alone trapped on it.)
     package static func nanoseconds(_ duration: Duration) -> UInt64 {
+        guard duration > .zero else { return 0 }
         let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }

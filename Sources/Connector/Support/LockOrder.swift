@@ -5,7 +5,7 @@ import Glibc
 /// ``Locked/withLock(_:)`` calls it only when `_isDebugAssertConfiguration()` holds, so release builds
 /// compile it away. Runs on whichever thread takes the lock; throws nothing; a violation stops the
 /// process with an assertion naming both ranks.
-@usableFromInline enum LockOrder {
+@usableFromInline package enum LockOrder {
     /// Slot 0 counts unranked (leaf) locks; slot r counts locks of rank r.
     private static let slots = 4
 
