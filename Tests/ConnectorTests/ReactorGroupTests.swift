@@ -53,6 +53,21 @@ struct ReactorGroupTests {
         #expect(Set(threads).count == 3 && !threads.contains(0))
     }
 
+    /// `Reactor.current` names the reactor whose thread asks, and nothing elsewhere (the in-process channel
+    /// posts a sender's hand-over to it).
+    @Test func currentNamesTheCallingReactor() async throws {
+        let group = ReactorGroup(threads: 2, name: "current-test")
+        #expect(Reactor.current == nil)
+        for reactor in group.reactors {
+            let current = try await withTimeout(10, "a job on \(reactor.name)") {
+                await withCheckedContinuation { continuation in
+                    reactor.execute { continuation.resume(returning: Reactor.current.map(ObjectIdentifier.init)) }
+                }
+            }
+            #expect(current == ObjectIdentifier(reactor))
+        }
+    }
+
     @Test func nextGoesRoundTheGroup() {
         let group = ReactorGroup(threads: 3, name: "next-test")
         let handed = (0..<7).map { _ in group.next().index }

@@ -105,6 +105,18 @@ public final class Reactor: @unchecked Sendable {
         registrations.load(ordering: .relaxed)
     }
 
+    /// The reactor whose thread calls this, or `nil` off every reactor thread. Any thread.
+    package static var current: Reactor? {
+        pthread_getspecific(currentKey).map { Unmanaged<Reactor>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// The thread-specific slot naming a reactor thread's reactor (reactors live for the process: unretained).
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "cannot create the reactor thread key")
+        return key
+    }()
+
     /// Whether the caller runs on this reactor's thread. Any thread.
     public var isCurrent: Bool {
         threadID.load(ordering: .acquiring) == UInt(pthread_self())
@@ -199,6 +211,7 @@ public final class Reactor: @unchecked Sendable {
     fileprivate func run() {
         kernelID.store(cms_thread_id(), ordering: .relaxed)
         threadID.store(UInt(pthread_self()), ordering: .releasing)
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         nameThread()
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
