@@ -760,6 +760,19 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     // MARK: Closing
 
+    /// Reads away what the peer sent and nobody will read (up to 1 MiB), so that closing sends a FIN. Closing
+    /// with unread input resets the connection instead, and the reset makes the peer drop what it has not
+    /// read yet of this side's stream: a paused receiver lost the tail of a flushed sender's messages when
+    /// its hello reached the sender just before the sender closed.
+    private func discardUnreadInput() {
+        var budget = 1 << 20
+        while budget > 0, cms_unread_bytes(fd) > 0 {
+            let count = Glibc.recv(fd, readBuffer.baseAddress, readBuffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return }
+            budget -= count
+        }
+    }
+
     func close() {
         let first = outbound.withLock { out -> Bool in
             defer { out.closed = true }
@@ -790,6 +803,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         }
         finished = true
         if registered { reactor.deregister(fd, handler: self) }
+        discardUnreadInput()
         Glibc.close(fd)
         if let partialTimer { reactor.cancelTimer(partialTimer) }
         partialTimer = nil
