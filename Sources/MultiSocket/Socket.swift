@@ -243,8 +243,8 @@ public final class Socket: Sendable {
     /// Several tasks may iterate at once; each message goes to one of them.
     public var messages: SocketMessages { SocketMessages(socket: self) }
 
-    /// The executor of the socket's home I/O thread (a reactor of ``SocketOptions/reactorGroup``, which also
-    /// runs the socket's timers and its first pipe).
+    /// The executor of the socket's home I/O thread: a reactor of ``SocketOptions/reactorGroup``, which also
+    /// runs the socket's timers. The socket's pipes are spread over the group, starting from this reactor.
     ///
     /// A task running with `withTaskExecutorPreference(socket.executor) { … }` runs on that thread: a message
     /// read there resumes its receiver without waking another thread, and what the task sends is written

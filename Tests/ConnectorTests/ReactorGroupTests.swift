@@ -40,7 +40,9 @@ struct ReactorGroupTests {
         for reactor in group.reactors {
             let (current, name) = try await withTimeout(10, "a job on \(reactor.name)") {
                 await withCheckedContinuation { continuation in
-                    reactor.execute { continuation.resume(returning: (reactor.isCurrent, Self.threadName("thread-self"))) }
+                    reactor.execute {
+                        continuation.resume(returning: (reactor.isCurrent, Self.threadName("thread-self")))
+                    }
                 }
             }
             #expect(current)

@@ -3,7 +3,8 @@ import MultiSocketTestSupport
 import Testing
 
 /// The debug-build checks are live: the reactor-thread check and the lock order.
-@Suite(.timeLimit(.minutes(1)), .enabled(if: _isDebugAssertConfiguration(), "debug builds only: release compiles them away"))
+@Suite(.timeLimit(.minutes(1)),
+       .enabled(if: _isDebugAssertConfiguration(), "debug builds only: release compiles them away"))
 struct ReactorThreadCheckTests {
     static let group = ReactorGroup(threads: 2, name: "check-test")
 
@@ -37,7 +38,8 @@ struct ReactorThreadCheckTests {
                 #expect(LockOrder.conflict(taking: LockRank.socket.rawValue) == LockRank.socket.rawValue)
                 #expect(LockOrder.conflict(taking: LockRank.linkOutput.rawValue) == LockRank.linkOutput.rawValue)
                 queue.withLock { _ in
-                    #expect(LockOrder.conflict(taking: LockRank.reactorQueue.rawValue) == LockRank.reactorQueue.rawValue)
+                    let queueRank = LockRank.reactorQueue.rawValue
+                    #expect(LockOrder.conflict(taking: queueRank) == queueRank)
                     #expect(LockOrder.conflict(taking: LockRank.linkOutput.rawValue) == LockRank.linkOutput.rawValue)
                 }
                 #expect(LockOrder.conflict(taking: LockRank.reactorQueue.rawValue) == nil)

@@ -86,7 +86,8 @@ public final class Reactor: @unchecked Sendable {
     public var group: ReactorGroup { owner! }
 
     /// The reactor that takes the next new pipe of a socket whose home is this reactor: round-robin over
-    /// the group starting with this reactor, so a socket's first pipe shares its home thread. Any thread.
+    /// the group starting with this reactor (one cursor per reactor, shared by the sockets at home here), so
+    /// the first pipe made from here shares this thread. Any thread.
     public func nextForPipe() -> Reactor {
         let reactors = group.reactors
         let turn = pipeCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max

@@ -6,11 +6,12 @@ import Synchronization
 /// Every socket takes a *home* reactor from its group (``next()``, round-robin over the group): the thread
 /// behind `Socket.executor` and the one that runs the socket's timers. Pipes spread over the group: each
 /// new pipe, dialed or accepted, goes to the next reactor of its socket's home reactor's round-robin
-/// (``Reactor/nextForPipe()``), which starts at the home reactor itself — so a socket with one peer keeps
-/// its pipe on its home thread (no thread hop between the pipe and a task on the socket's executor), and a
-/// server with many peers spreads them evenly over every thread. Round-robin rather than least-loaded:
-/// it costs one atomic increment, needs no load figure kept up to date on every pipe's close, and pipes of
-/// one kind carry similar load.
+/// (``Reactor/nextForPipe()``, one cursor per reactor, shared by the sockets at home there), which starts
+/// at the home reactor itself — so where each reactor is home to one socket (a benchmark, a small
+/// service), a socket with one peer keeps its pipe on its home thread (no thread hop between the pipe and a
+/// task on the socket's executor), and a server with many peers spreads them evenly over every thread.
+/// Round-robin rather than least-loaded: it costs one atomic increment, needs no load figure kept up to
+/// date on every pipe's close, and pipes of one kind carry similar load.
 ///
 /// Lifetime: a group, its reactors and their threads live as long as the process (there is no shutdown;
 /// a group is never deallocated, like the single process-wide reactor it replaces). Create few: one per

@@ -39,7 +39,8 @@ import Glibc
     @usableFromInline static func willLock(_ rank: Int8) {
         if let holding = conflict(taking: rank) {
             assertionFailure("lock order: a lock of rank \(describe(rank)) taken while holding one of rank "
-                + "\(describe(holding)) (order: socket, link output, reactor queue; unranked locks take only the reactor queue)")
+                + "\(describe(holding)) (order: socket, link output, reactor queue; unranked locks take only the "
+                + "reactor queue)")
         }
         held[Int(rank)] += 1
     }
