@@ -14,6 +14,7 @@
     /// under any other.
     case reactorQueue = 3
 
+    /// Whether `lhs` comes before `rhs` in the lock order (is taken first). Any thread; throws nothing.
     public static func < (lhs: LockRank, rhs: LockRank) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
