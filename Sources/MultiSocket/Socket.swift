@@ -36,10 +36,10 @@ public final class Socket: Sendable {
         options.sendQueueSize = max(1, options.sendQueueSize)
         options.receiveQueueSize = max(1, options.receiveQueueSize)
         self.options = options
-        state = Locked(SocketState(options: options))
+        state = Locked(SocketState(options: options), rank: .socket)
         self.sendStrategy = sender
         self.receiveStrategy = receiver
-        self.reactor = .shared
+        self.reactor = options.reactorGroup.next()
         self.connector = Connector(options: options.connectorOptions, reactor: reactor)
         connector.setHandler(self)
     }
@@ -232,12 +232,13 @@ public final class Socket: Sendable {
     /// Several tasks may iterate at once; each message goes to one of them.
     public var messages: SocketMessages { SocketMessages(socket: self) }
 
-    /// The executor of the I/O thread that moves this socket's messages.
+    /// The executor of the socket's home I/O thread: a reactor of ``SocketOptions/reactorGroup``, which also
+    /// runs the socket's timers. The socket's pipes are spread over the group, starting from this reactor.
     ///
     /// A task running with `withTaskExecutorPreference(socket.executor) { … }` runs on that thread: a message
     /// read there resumes its receiver without waking another thread, and what the task sends is written
     /// without a hop — the fastest path for a receive loop, an echo server or a sender. The thread serves
-    /// every socket in the process, so such a task must not block it (no blocking system calls, no long
+    /// other sockets and pipes too, so such a task must not block it (no blocking system calls, no long
     /// computation between suspensions); hand heavy work to other tasks.
     public var executor: any TaskExecutor { reactor }
 

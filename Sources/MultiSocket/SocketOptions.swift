@@ -32,6 +32,9 @@ public struct SocketOptions: Sendable {
     public var identity: ProtocolIdentity?
     /// Called for each new pipe before it is added: return `nil` to admit it or a reason to refuse it.
     public var pipeVeto: (@Sendable (MessagePipe) -> String?)?
+    /// The I/O threads that serve the socket: its home reactor (``Socket/executor``, its timers) and its
+    /// pipes, spread over the group. Default: ``ReactorGroup/default``.
+    public var reactorGroup: ReactorGroup = .default
 
     /// Creates options; every parameter has the documented default.
     public init(

@@ -13,7 +13,7 @@ struct ReactorWakeTests {
     /// never ran: at the end of a run, with no descriptor left to wake it, a receiver or a close waited
     /// forever (`msperf local_thr` hung about once in 120 runs).
     @Test func postAfterAFullBurstWakesTheSleepingLoop() async throws {
-        let reactor = Reactor(name: "wake-test")
+        let reactor = ReactorGroup(threads: 1, name: "wake-test").reactors[0]
         await withCheckedContinuation { continuation in reactor.execute { continuation.resume() } }
         let thread = reactor.kernelThreadID
         for round in 0..<20 {

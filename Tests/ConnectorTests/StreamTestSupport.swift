@@ -47,7 +47,7 @@ func readsEnd(_ fd: Int32) -> Bool {
 }
 
 /// One reactor for the stream tests.
-let streamTestReactor = Reactor(name: "stream-tests")
+let streamTestReactor = ReactorGroup(threads: 1, name: "stream-tests").reactors[0]
 
 /// Pipe options for a framed test link.
 let streamTestOptions = PipeOptions(maxReceiveSize: 1 << 20, sendQueueSize: 64, tcpNoDelay: false)

@@ -71,11 +71,13 @@ struct PipeLeakTests {
         await socket.close()
     }
 
-    /// Returns after the reactor has begun a new turn (timers run at the start of one, after the previous
-    /// turn released the handlers it retired).
+    /// Returns after every reactor of the default group has begun a new turn (timers run at the start of
+    /// one, after the previous turn released the handlers it retired).
     static func nextReactorTurn() async {
-        await withCheckedContinuation { continuation in
-            Reactor.shared.schedule(after: .zero) { continuation.resume() }
+        for reactor in ReactorGroup.default.reactors {
+            await withCheckedContinuation { continuation in
+                reactor.schedule(after: .zero) { continuation.resume() }
+            }
         }
     }
 }

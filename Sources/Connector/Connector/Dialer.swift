@@ -54,7 +54,8 @@ final class Dialer: Sendable {
             firstResult?(nil)
             return
         }
-        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: reactor) { [self] result in
+        let pipeReactor = reactor.nextForPipe()
+        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: pipeReactor) { [self] result in
             switch result {
             case .success(let link):
                 if connector.add(link, address: text, dialer: self) {

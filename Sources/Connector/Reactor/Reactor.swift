@@ -2,55 +2,67 @@ import CMultiSocketShims
 import Glibc
 import Synchronization
 
-/// An object that receives readiness events for one file descriptor on the reactor thread.
-package protocol ReactorHandler: AnyObject, Sendable {
-    /// Called on the reactor thread with the epoll event bits.
-    func reactorEvent(_ events: UInt32)
-}
-
-/// The I/O engine: one thread running an edge-triggered `epoll` loop, woken by an `eventfd`.
+/// An I/O engine: one named thread running an edge-triggered `epoll` loop, woken by an `eventfd`; a member
+/// of a ``ReactorGroup``.
 ///
-/// Readiness events, posted jobs and timers all run on that thread, in that order each turn. No thread
-/// per connection, no polling: the loop sleeps in `epoll_wait` until a descriptor, a job or the
+/// Readiness events, then due timers, then posted jobs run on that thread, in that order each turn. No
+/// thread per connection, no polling: the loop sleeps in `epoll_wait` until a descriptor, a job or the
 /// nearest timer needs it.
-package final class Reactor: @unchecked Sendable {
-    /// The reactor used by every connector unless told otherwise.
-    package static let shared = Reactor(name: "multisocket-io")
+///
+/// Thread rules. Any thread may call ``register(_:handler:)``, ``execute(_:)``, ``schedule(after:_:)``,
+/// ``cancelTimer(_:)``, ``isCurrent`` and ``assertInReactor(file:line:)``. ``deregister(_:handler:)``
+/// must run on this reactor's thread. Handlers' ``ReactorHandler/reactorEvent(_:)``, jobs and timers run
+/// on this reactor's thread and must not block it. State touched only on the thread is checked with
+/// ``assertInReactor(file:line:)`` at the entry of each method that touches it (debug builds only).
+/// A reactor lives as long as its group: for the life of the process.
+public final class Reactor: @unchecked Sendable {
+    /// The first reactor of the default group: the timers of the protocol roles, until they take them from
+    /// their socket.
+    package static var shared: Reactor { ReactorGroup.default.reactors[0] }
 
     private enum Job {
         case closure(@Sendable () -> Void)
         case task(UnownedJob)
     }
 
-    private struct Timer {
-        var deadline: UInt64
-        var id: UInt64
-        var job: @Sendable () -> Void
-    }
-
     private struct Queue {
         var jobs: [Job] = []
         var wakePending = false
-        var timers: [Timer] = []
-        var nextTimerID: UInt64 = 1
+        var timers = TimerHeap<@Sendable () -> Void>()
     }
 
+    /// The reactor's name, also its thread's name (cut to the kernel's 15 bytes): the group's name and
+    /// the reactor's index, e.g. "multisock-io-0".
+    public let name: String
+    /// The reactor's position in its group.
+    public let index: Int
+    /// Set once by ``start(in:)``, before the thread starts and before any other thread can see the reactor.
+    private var owner: ReactorGroup?
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let queue = Locked(Queue())
+    private let queue = Locked(Queue(), rank: .reactorQueue)
     private let threadID = Atomic<UInt>(0)
     private let kernelID = Atomic<Int32>(0)
+    /// Pipes handed out by ``nextForPipe()``.
+    private let pipeCursor = Atomic<Int>(0)
+    /// Descriptors registered and not yet deregistered.
+    private let registrations = Atomic<Int>(0)
     /// Handlers deregistered during the current turn; released once no event of the turn can name them.
     /// Touched only on the reactor thread.
     private var retiring: [Unmanaged<AnyObject>] = []
     /// The jobs of the current round, swapped out of the queue (so neither array is reallocated per round).
     /// Touched only on the reactor thread.
     private var running: [Job] = []
+    /// The timers due this turn, taken from the heap under the lock and run outside it. Touched only on the
+    /// reactor thread.
+    private var dueTimers: [@Sendable () -> Void] = []
     private static let jobRoundsPerTurn = 64
 
-    /// Creates a reactor and starts its thread.
-    package init(name: String) {
+    /// Creates a reactor whose thread ``start(in:)`` starts.
+    init(name: String, index: Int) {
         _ = AllocatorTuning.applied
+        self.name = name
+        self.index = index
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd descriptor")
@@ -58,6 +70,11 @@ package final class Reactor: @unchecked Sendable {
         event.events = cms_epollin()
         event.data.u64 = 0
         epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+    }
+
+    /// Joins `group` and starts the thread; called once, by the group's initialiser.
+    func start(in group: ReactorGroup) {
+        owner = group
         var thread = pthread_t()
         let context = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, nil, reactorThreadMain, context)
@@ -65,28 +82,66 @@ package final class Reactor: @unchecked Sendable {
         pthread_detach(thread)
     }
 
+    /// The group this reactor belongs to.
+    public var group: ReactorGroup { owner! }
+
+    /// The reactor that takes the next new pipe of a socket whose home is this reactor: round-robin over
+    /// the group starting with this reactor (one cursor per reactor, shared by the sockets at home here), so
+    /// the first pipe made from here shares this thread. Any thread.
+    public func nextForPipe() -> Reactor {
+        let reactors = group.reactors
+        let turn = pipeCursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
+        return reactors[(index + turn % reactors.count) % reactors.count]
+    }
+
     /// The kernel's id of the reactor thread (as /proc/self/task names it), 0 until the thread has started.
-    package var kernelThreadID: Int32 {
+    /// Any thread.
+    public var kernelThreadID: Int32 {
         kernelID.load(ordering: .relaxed)
     }
 
-    /// Whether the caller runs on this reactor's thread.
-    package var isCurrent: Bool {
+    /// The number of descriptors registered and not yet deregistered: the reactor's share of the pipes
+    /// and listeners. Any thread; a snapshot.
+    public var registeredDescriptors: Int {
+        registrations.load(ordering: .relaxed)
+    }
+
+    /// The reactor whose thread calls this, or `nil` off every reactor thread. Any thread.
+    package static var current: Reactor? {
+        pthread_getspecific(currentKey).map { Unmanaged<Reactor>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// The thread-specific slot naming a reactor thread's reactor (reactors live for the process: unretained).
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "cannot create the reactor thread key")
+        return key
+    }()
+
+    /// Whether the caller runs on this reactor's thread. Any thread.
+    public var isCurrent: Bool {
         threadID.load(ordering: .acquiring) == UInt(pthread_self())
     }
 
-    /// Checks, in debug builds, that the caller runs on this reactor's thread: the entry check of every
-    /// method whose state is touched only there (SwiftNIO's `assertInEventLoop`). Release builds compile
-    /// it away.
-    @inline(__always)
-    package func assertInReactor(file: StaticString = #fileID, line: UInt = #line) {
-        assert(isCurrent, "must run on the reactor thread", file: file, line: line)
+    /// Whether ``assertInReactor(file:line:)`` would stop the caller: `true` off this reactor's thread in a
+    /// debug build, always `false` in a release build (where the check is compiled away). Any thread.
+    package var threadCheckFails: Bool {
+        _isDebugAssertConfiguration() && !isCurrent
     }
 
-    /// Registers `fd` for edge-triggered read, write and hang-up events delivered to `handler`.
-    ///
-    /// The reactor keeps `handler` alive until ``deregister(_:handler:)``.
-    package func register(_ fd: Int32, handler: any ReactorHandler) -> Bool {
+    /// Checks, in debug builds, that the caller runs on this reactor's thread: the entry check of every
+    /// method whose state is touched only there (SwiftNIO's `assertInEventLoop`). A failure stops the
+    /// process with an assertion. Release builds compile it away. Any thread may call it.
+    @inline(__always)
+    public func assertInReactor(file: StaticString = #fileID, line: UInt = #line) {
+        if threadCheckFails { assertionFailure("must run on the reactor thread \(name)", file: file, line: line) }
+    }
+
+    /// Registers `fd` for edge-triggered read, write and hang-up events delivered to `handler` on this
+    /// reactor's thread, and returns whether epoll accepted it (`false`: a bad or already registered
+    /// descriptor; `errno` says why). Any thread. The reactor keeps `handler` alive until
+    /// ``deregister(_:handler:)``; the first event may arrive before this returns.
+    public func register(_ fd: Int32, handler: any ReactorHandler) -> Bool {
         let retained = Unmanaged<AnyObject>.passRetained(handler as AnyObject)
         var event = epoll_event()
         event.events = cms_epollin() | cms_epollout() | cms_epollrdhup() | cms_epollet()
@@ -95,20 +150,25 @@ package final class Reactor: @unchecked Sendable {
             retained.release()
             return false
         }
+        registrations.wrappingAdd(1, ordering: .relaxed)
         return true
     }
 
-    /// Stops events for `fd`. Must run on the reactor thread; the handler is released at the end of the
-    /// current turn.
-    package func deregister(_ fd: Int32, handler: any ReactorHandler) {
-        precondition(isCurrent, "deregister must run on the reactor thread")
+    /// Stops events for `fd`, registered with `handler`. Must run on this reactor's thread (a precondition,
+    /// in every build); the handler is released at the end of the current turn, so an event of this turn
+    /// naming it stays safe. Closing `fd` is the caller's business, afterwards.
+    public func deregister(_ fd: Int32, handler: any ReactorHandler) {
+        precondition(isCurrent, "deregister must run on the reactor thread \(name)")
         var event = epoll_event()
         epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        registrations.wrappingAdd(-1, ordering: .relaxed)
         retiring.append(Unmanaged<AnyObject>.passUnretained(handler as AnyObject))
     }
 
-    /// Runs `job` on the reactor thread, after the events of the current turn.
-    package func execute(_ job: @escaping @Sendable () -> Void) {
+    /// Runs `job` on this reactor's thread, after the events of the current turn, in the order posted.
+    /// Any thread; a job posted from the reactor's own thread runs later in the same turn or the next.
+    /// It cannot be cancelled.
+    public func execute(_ job: @escaping @Sendable () -> Void) {
         post(.closure(job))
     }
 
@@ -121,23 +181,27 @@ package final class Reactor: @unchecked Sendable {
         if wake && !isCurrent { signal() }
     }
 
-    /// Runs `job` on the reactor thread once `delay` has passed. Returns an id for ``cancelTimer(_:)``.
+    /// Runs `job` on this reactor's thread once `delay` has passed (a negative delay counts as zero).
+    /// Timers fire in deadline order, those with one deadline in the order scheduled; a timer scheduled by
+    /// a running timer fires on a later turn. Returns an id for ``cancelTimer(_:)``. Any thread; O(log n).
     @discardableResult
-    package func schedule(after delay: Duration, _ job: @escaping @Sendable () -> Void) -> UInt64 {
+    public func schedule(after delay: Duration, _ job: @escaping @Sendable () -> Void) -> UInt64 {
         let deadline = Self.now() &+ Self.nanoseconds(delay)
-        let id = queue.withLock { queue -> UInt64 in
-            let id = queue.nextTimerID
-            queue.nextTimerID += 1
-            queue.timers.append(Timer(deadline: deadline, id: id, job: job))
-            return id
+        let (id, earliest) = queue.withLock { queue -> (UInt64, Bool) in
+            let before = queue.timers.nextDeadline()
+            let id = queue.timers.schedule(at: deadline, job)
+            return (id, before.map { deadline < $0 } ?? true)
         }
-        if !isCurrent { signal() }
+        // The loop sleeps no longer than its earliest timer; only a new earliest one must wake it.
+        if earliest && !isCurrent { signal() }
         return id
     }
 
-    /// Cancels a timer that has not fired yet; a no-op otherwise.
-    package func cancelTimer(_ id: UInt64) {
-        queue.withLock { queue in queue.timers.removeAll { $0.id == id } }
+    /// Cancels the timer `id` if it has not fired yet; a no-op otherwise. Any thread; O(1). A timer already
+    /// taken into the batch of the turn now running still runs (a timer cancelling another due in the same
+    /// turn does not stop it).
+    public func cancelTimer(_ id: UInt64) {
+        queue.withLock { queue in _ = queue.timers.cancel(id) }
     }
 
     private func signal() {
@@ -148,33 +212,56 @@ package final class Reactor: @unchecked Sendable {
     fileprivate func run() {
         kernelID.store(cms_thread_id(), ordering: .relaxed)
         threadID.store(UInt(pthread_self()), ordering: .releasing)
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
+        nameThread()
         let capacity = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         while true {
             let count = epoll_wait(epollFD, events, Int32(capacity), waitTimeout())
-            if count > 0 {
-                for index in 0..<Int(count) {
-                    let event = events[index]
-                    if event.data.u64 == 0 {
-                        var value: UInt64 = 0
-                        _ = Glibc.read(wakeFD, &value, 8)
-                        continue
-                    }
-                    let pointer = UnsafeRawPointer(bitPattern: UInt(event.data.u64))!
-                    let handler = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
-                    (handler as! any ReactorHandler).reactorEvent(event.events)
-                }
-            }
+            if count > 0 { dispatch(events, count: Int(count)) }
             runDueTimers()
             runJobs()
-            for handler in retiring { handler.release() }
-            retiring.removeAll(keepingCapacity: true)
+            releaseRetired()
         }
+    }
+
+    /// Gives the calling thread (the reactor's) the reactor's name, as `pthread_setname_np` does (which
+    /// Glibc's Swift module does not export): through /proc, cut to the kernel's 15 bytes.
+    private func nameThread() {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        Glibc.close(fd)
+    }
+
+    /// Hands each event of a turn to its handler.
+    private func dispatch(_ events: UnsafeMutablePointer<epoll_event>, count: Int) {
+        assertInReactor()
+        for index in 0..<count {
+            let event = events[index]
+            if event.data.u64 == 0 {
+                var value: UInt64 = 0
+                _ = Glibc.read(wakeFD, &value, 8)
+                continue
+            }
+            let pointer = UnsafeRawPointer(bitPattern: UInt(event.data.u64))!
+            let handler = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
+            (handler as! any ReactorHandler).reactorEvent(event.events)
+        }
+    }
+
+    /// Releases the handlers deregistered this turn: no event of the turn can name them any more.
+    private func releaseRetired() {
+        assertInReactor()
+        for handler in retiring { handler.release() }
+        retiring.removeAll(keepingCapacity: true)
     }
 
     /// Runs the posted jobs, including those they post, for a bounded number of rounds, so that a pair of
     /// tasks handing work to each other cannot keep the loop from polling its descriptors.
     private func runJobs() {
+        assertInReactor()
         for _ in 0..<Self.jobRoundsPerTurn {
             queue.withLock { queue in
                 if queue.jobs.isEmpty {
@@ -194,14 +281,19 @@ package final class Reactor: @unchecked Sendable {
         }
     }
 
+    /// Runs the timers due now, earliest first; those they schedule wait for a later turn. Allocates
+    /// nothing once ``dueTimers`` has grown to the largest batch.
     private func runDueTimers() {
+        assertInReactor()
         let now = Self.now()
-        let due = queue.withLock { queue -> [Timer] in
-            let due = queue.timers.filter { $0.deadline <= now }
-            if !due.isEmpty { queue.timers.removeAll { $0.deadline <= now } }
-            return due
+        var due = dueTimers
+        dueTimers = []
+        queue.withLock { queue in
+            while let job = queue.timers.popDue(now: now) { due.append(job) }
         }
-        for timer in due.sorted(by: { $0.deadline < $1.deadline }) { timer.job() }
+        for job in due { job() }
+        due.removeAll(keepingCapacity: true)
+        dueTimers = due
     }
 
     /// How long the loop may sleep in `epoll_wait`. With no job queued it is about to sleep, so the next
@@ -211,10 +303,11 @@ package final class Reactor: @unchecked Sendable {
     /// skipped the wake-up — a receiver waited forever for a message already read, a close for its
     /// listener's teardown.)
     private func waitTimeout() -> Int32 {
-        queue.withLock { queue -> Int32 in
+        assertInReactor()
+        return queue.withLock { queue -> Int32 in
             if !queue.jobs.isEmpty { return 0 }
             queue.wakePending = false
-            guard let nearest = queue.timers.map(\.deadline).min() else { return -1 }
+            guard let nearest = queue.timers.nextDeadline() else { return -1 }
             let now = Self.now()
             if nearest <= now { return 0 }
             return Int32(clamping: (nearest - now + 999_999) / 1_000_000)
@@ -227,20 +320,21 @@ package final class Reactor: @unchecked Sendable {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
-    /// `duration` in nanoseconds; negative durations are 0.
+    /// `duration` in nanoseconds; negative durations are 0. (A negative duration under a second has
+    /// seconds 0 and negative attoseconds: checking the seconds alone trapped on it.)
     package static func nanoseconds(_ duration: Duration) -> UInt64 {
+        guard duration > .zero else { return 0 }
         let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }
 
 /// The reactor runs tasks too: a task started with `withTaskExecutorPreference(socket.executor)` runs on
-/// the reactor thread, so a message read there resumes its receiver without waking another thread, and a
-/// reply written there leaves without a hop.
+/// the socket's home reactor thread, so a message read there resumes its receiver without waking another
+/// thread, and a reply written there leaves without a hop.
 extension Reactor: TaskExecutor {
-    /// Queues `job` to run on the reactor thread after the current turn's events.
-    package func enqueue(_ job: consuming ExecutorJob) {
+    /// Queues `job` to run on this reactor's thread after the current turn's events. Any thread.
+    public func enqueue(_ job: consuming ExecutorJob) {
         post(.task(UnownedJob(job)))
     }
 }

@@ -2,10 +2,10 @@
 ///
 /// Direction `s` carries messages from end `s` to end `1 − s`. A sent message joins the direction's
 /// bounded queue, and whoever hands over takes the whole queue at once and gives it to the receiving socket
-/// in one batch. A sender on the reactor thread leaves the hand-over to a job that runs when its own job
-/// ends, so everything it sends meanwhile goes over in one batch; a sender on another thread hands over
-/// itself when nobody else is. The receive rule (new source id, hops, ttl) is applied on hand-over, exactly
-/// as the frame codec applies it.
+/// in one batch. A sender on a reactor thread (any reactor's) leaves the hand-over to a job on that reactor
+/// that runs when its own job ends, so everything it sends meanwhile goes over in one batch; a sender on
+/// another thread hands over itself when nobody else is. The channel has no reactor of its own. The receive
+/// rule (new source id, hops, ttl) is applied on hand-over, exactly as the frame codec applies it.
 final class InprocChannel: Sendable {
     private struct Direction {
         var queue = Ring<Message>()
@@ -18,7 +18,7 @@ final class InprocChannel: Sendable {
         var pauses = 0
         /// A thread is handing a batch over; nobody else may start.
         var delivering = false
-        /// A hand-over job is posted to the reactor and has not run yet.
+        /// A hand-over job is posted to a sender's reactor and has not run yet.
         var scheduled = false
         /// The sender wants to hear when the queue empties.
         var notifySender = false
@@ -63,7 +63,7 @@ final class InprocChannel: Sendable {
             return Receiver(delegate: delegate, pipeID: end.pipeID, maxReceiveSize: directions[side].maxReceiveSize)
         }
 
-        /// What a sender that just queued on `side` does: hand over itself (off the reactor thread), post
+        /// What a sender that just queued on `side` does: hand over itself (off every reactor thread), post
         /// one hand-over job (on it), or nothing (someone is handing over, one is posted, or the receiver
         /// cannot take messages now).
         mutating func followQueuing(from side: Int, onReactor: Bool) -> Follow {
@@ -89,16 +89,14 @@ final class InprocChannel: Sendable {
     }
 
     private let state: Locked<State>
-    private let reactor: Reactor
 
     /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
     /// send queue size towards the other, and accepts content up to its own maximum receive size.
-    init(options: (PipeOptions, PipeOptions), reactor: Reactor = .shared) {
-        self.reactor = reactor
+    init(options: (PipeOptions, PipeOptions)) {
         state = Locked(State(directions: [
             Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
             Direction(capacity: max(1, options.1.sendQueueSize), maxReceiveSize: options.0.maxReceiveSize),
-        ]))
+        ]), rank: .linkOutput)
     }
 
     func start(side: Int, pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
@@ -117,7 +115,7 @@ final class InprocChannel: Sendable {
     }
 
     func send(from side: Int, _ message: Message) -> PipeSendResult {
-        let onReactor = reactor.isCurrent
+        let reactor = Reactor.current
         let (result, follow) = state.withLock { state -> (PipeSendResult, Follow) in
             if state.closed { return (.closed, .nothing) }
             let count = state.directions[side].queue.count
@@ -128,19 +126,21 @@ final class InprocChannel: Sendable {
             state.directions[side].queue.append(message)
             let room = count + 1 < state.directions[side].capacity
             if !room { state.directions[side].notifySender = true }
-            return (.accepted(idle: room), state.followQueuing(from: side, onReactor: onReactor))
+            return (.accepted(idle: room), state.followQueuing(from: side, onReactor: reactor != nil))
         }
-        perform(follow, from: side)
+        perform(follow, from: side, on: reactor)
         return result
     }
 
-    /// Starts the hand-over a sender's queuing called for.
-    private func perform(_ follow: Follow, from side: Int) {
+    /// Starts the hand-over a sender's queuing called for; `reactor` is the sender's, if it runs on one.
+    private func perform(_ follow: Follow, from side: Int, on reactor: Reactor?) {
         switch follow {
         case .nothing: break
         case .handOver: pump(from: side)
         case .schedule:
+            guard let reactor else { preconditionFailure("a hand-over job is posted only from a reactor thread") }
             reactor.execute { [self] in
+                reactor.assertInReactor()
                 state.withLock { $0.directions[side].scheduled = false }
                 pump(from: side)
             }
@@ -148,7 +148,7 @@ final class InprocChannel: Sendable {
     }
 
     func send(from side: Int, batch: inout Ring<Message>) -> PipeBatchSendResult {
-        let onReactor = reactor.isCurrent
+        let reactor = Reactor.current
         var outcome = PipeBatchSendResult()
         let follow = state.withLock { state -> Follow in
             if state.closed {
@@ -165,9 +165,9 @@ final class InprocChannel: Sendable {
                 state.directions[side].notifySender = true
                 outcome.room = .full
             }
-            return outcome.sent > 0 ? state.followQueuing(from: side, onReactor: onReactor) : .nothing
+            return outcome.sent > 0 ? state.followQueuing(from: side, onReactor: reactor != nil) : .nothing
         }
-        perform(follow, from: side)
+        perform(follow, from: side, on: reactor)
         return outcome
     }
 

@@ -144,7 +144,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         self.shortReadDrains = !stream.holdsReadBytes
         self.reactor = reactor
         self.framing = framing
-        self.outbound = Locked(Outbound(framing: framing))
+        self.outbound = Locked(Outbound(framing: framing), rank: .linkOutput)
         self.sendCapacity = max(1, options.sendQueueSize)
         self.isRaw = options.raw
         self.localAddress = localAddress

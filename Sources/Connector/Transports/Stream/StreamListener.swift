@@ -38,7 +38,8 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
     private func acceptPending() {
         reactor.assertInReactor()
         retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
-            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: reactor))
+            let pipeReactor = reactor.nextForPipe()
+            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: pipeReactor))
         } retry: { [weak self] in
             guard let self, !closed.load(ordering: .acquiring) else { return }
             acceptPending()

@@ -65,7 +65,8 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
             return stream.close(sendingFirst: [])
         }
         let link = WebSocketTransport.makeLink(
-            stream: stream, family: family, role: .server, path: path, options: route.options, reactor: reactor,
+            stream: stream, family: family, role: .server, path: path, options: route.options,
+            reactor: reactor.nextForPipe(),
             alreadyRead: leftover
         )
         route.accept(link)
