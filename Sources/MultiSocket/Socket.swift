@@ -39,7 +39,7 @@ public final class Socket: Sendable {
         state = Locked(SocketState(options: options), rank: .socket)
         self.sendStrategy = sender
         self.receiveStrategy = receiver
-        self.reactor = options.reactorGroup.next()
+        self.reactor = options.reactorGroup.home
         self.connector = Connector(options: options.connectorOptions, reactor: reactor)
         connector.setHandler(self)
     }

@@ -32,7 +32,7 @@ public final class Connector: Sendable {
     private let reactor: Reactor
     private let state: Locked<State>
 
-    package init(options: ConnectorOptions, reactor: Reactor = ReactorGroup.default.next()) {
+    package init(options: ConnectorOptions, reactor: Reactor = ReactorGroup.default.home) {
         self.options = options
         self.reactor = reactor
         self.state = Locked(State(limit: options.pipeLimit))
