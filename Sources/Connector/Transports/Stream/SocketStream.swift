@@ -80,22 +80,6 @@ public final class SocketStream: ByteStream {
                 Glibc.send(descriptor, bytes.baseAddress!, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
         }
-        discardUnreadInput()
         Glibc.close(descriptor)
-    }
-
-    /// Reads away what the peer sent and nobody will read (up to 1 MiB), so that closing sends a FIN. Closing
-    /// with unread input resets the connection instead, and the reset makes the peer drop what it has not
-    /// read yet of this side's stream: a paused receiver lost the tail of a flushed sender's messages when
-    /// its hello reached the sender just before the sender closed.
-    private func discardUnreadInput() {
-        var budget = 1 << 20
-        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { scratch in
-            while budget > 0, cms_unread_bytes(descriptor) > 0 {
-                let count = Glibc.recv(descriptor, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT))
-                guard count > 0 else { return }
-                budget -= count
-            }
-        }
     }
 }

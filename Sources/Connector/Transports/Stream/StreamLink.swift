@@ -795,7 +795,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     private func finish(_ reason: FrameError? = nil) {
         reactor.assertInReactor()
         guard !finished else { return }
-        let (writerActive, goodbye) = outbound.withLock { out -> (Bool, [UInt8]) in
+        let (writerActive, broken, goodbye) = outbound.withLock { out -> (Bool, Bool, [UInt8]) in
             var goodbye: [UInt8] = []
             if !out.sealed && !out.failed && out.writer == .idle {
                 out.framing.encodeClose(reason: reason, into: &goodbye)
@@ -803,12 +803,19 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
             }
             out.closed = true
             out.finishDeferred = out.writer == .active
-            return (out.finishDeferred, goodbye)
+            return (out.finishDeferred, out.failed, goodbye)
         }
         if writerActive { return }
         finished = true
-        if registered { reactor.deregister(stream.descriptor, handler: self) }
-        stream.close(sendingFirst: goodbye)
+        if registered {
+            reactor.deregister(stream.descriptor, handler: self)
+        }
+        // A stream that still works ends in order, so the peer reads everything written before the end.
+        if registered && !broken {
+            LingeringClose.start(stream, goodbye: goodbye, on: reactor)
+        } else {
+            stream.close(sendingFirst: goodbye)
+        }
         if let partialTimer { reactor.cancelTimer(partialTimer) }
         partialTimer = nil
         releaseBuffers()
