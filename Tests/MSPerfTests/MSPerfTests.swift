@@ -60,15 +60,15 @@ struct MSPerfTests {
         #expect(lines.all.contains { $0.hasSuffix("[Mb/s]") })
     }
 
-    @Test(arguments: [Transport.ipc, .tcp], [("local_lat", "remote_lat"), ("local_reqlat", "remote_reqlat")])
-    func latencySmoke(_ transport: Transport, modes: (String, String)) async throws {
+    @Test(arguments: [ConformanceTransport.ipc, .tcp], [("local_lat", "remote_lat"), ("local_reqlat", "remote_reqlat")])
+    func latencySmoke(_ transport: ConformanceTransport, modes: (String, String)) async throws {
         let lines = try await pair(transport, modes, size: 64, count: 50, pattern: nil)
         #expect(lines.value("roundtrip count") == 50)
         #expect((lines.value("average latency") ?? 0) > 0)
     }
 
-    @Test(arguments: [Transport.ipc, .tcp], ["socket", "pushpull"])
-    func throughputSmoke(_ transport: Transport, pattern: String) async throws {
+    @Test(arguments: [ConformanceTransport.ipc, .tcp], ["socket", "pushpull"])
+    func throughputSmoke(_ transport: ConformanceTransport, pattern: String) async throws {
         let lines = try await pair(transport, ("local_thr", "remote_thr"), size: 100, count: 1000, pattern: pattern)
         #expect(lines.value("message count") == 1000)
         #expect(lines.value("message size") == 100)
@@ -77,7 +77,7 @@ struct MSPerfTests {
 
     /// Runs the local side listening on a fresh address and the remote side dialing it, as two programs
     /// would; returns the output of both.
-    private func pair(_ transport: Transport, _ modes: (String, String), size: Int, count: Int,
+    private func pair(_ transport: ConformanceTransport, _ modes: (String, String), size: Int, count: Int,
                       pattern: String?) async throws -> Lines {
         let lines = Lines()
         let tail = ["\(size)", "\(count)"] + (pattern.map { [$0] } ?? [])
