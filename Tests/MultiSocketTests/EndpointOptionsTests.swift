@@ -103,4 +103,19 @@ struct EndpointOptionsTests {
         #expect(socket.connector.options.pipeLimit == 3)
         await socket.close()
     }
+
+    /// A listener is known by its endpoint: `Connector.stopListening` finds it by the address with or without the query,
+    /// and the bound address keeps the query.
+    @Test func stopListeningIgnoresTheQuery() async throws {
+        let socket = Socket()
+        let name = ConformanceTransport.inproc.uniqueAddress("stop")
+        let bound = try socket.listen(name + "?maxReceiveSize=1024")
+        #expect("\(bound)" == name + "?maxReceiveSize=1024")
+        await socket.connector.stopListening(name)
+        let again = try socket.listen(name)
+        await socket.connector.stopListening("\(again)?raw=false")
+        try socket.listen(name + "?maxReceiveSize=none")
+        #expect(throws: MultiSocketError(.addressInUse)) { try socket.listen(name) }
+        await socket.close()
+    }
 }

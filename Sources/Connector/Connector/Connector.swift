@@ -138,11 +138,7 @@ public final class Connector: Sendable {
     /// Parses `text` and settles its endpoint's options: `options` or the defaults, the query over them,
     /// checked by the transport.
     private func resolve(_ text: String, _ options: EndpointOptions?) throws(MultiSocketError) -> Endpoint {
-        let address = try Address(text)
-        guard let transport = Transports.transport(for: address.scheme) else {
-            throw MultiSocketError(.unsupportedScheme,
-                                   "'\(address.scheme)' in '\(text)'; registered: \(Transports.schemes)")
-        }
+        let (address, transport) = try Address.parse(text)
         do {
             let endpoint = try (options ?? self.options.endpoint).applying(address.query)
             try transport.validate(address, options: endpoint)

@@ -85,24 +85,22 @@ public struct EndpointOptions: Sendable, Hashable {
     private static let setters: [String: Setter] = [
         "reconnect": { options, item throws(MultiSocketError) in options.reconnect = try flag(item) },
         "minReconnectInterval": { options, item throws(MultiSocketError) in
-            guard let value = try duration(item, orNone: false) else { return }
-            options.minReconnectInterval = value
+            options.minReconnectInterval = try duration(item, orNone: false)
         },
         "maxReconnectInterval": { options, item throws(MultiSocketError) in
-            options.maxReconnectInterval = try duration(item, orNone: true)
+            options.maxReconnectInterval = item.value == "none" ? nil : try duration(item, orNone: true)
         },
         "maxReceiveSize": { options, item throws(MultiSocketError) in
-            options.maxReceiveSize = try count(item, in: 0...Int(UInt32.max), orNone: true)
+            options.maxReceiveSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
         },
         "raw": { options, item throws(MultiSocketError) in options.raw = try flag(item) },
         "tcpNoDelay": { options, item throws(MultiSocketError) in options.tcpNoDelay = try flag(item) },
         "tcpKeepAlive": { options, item throws(MultiSocketError) in options.tcpKeepAlive = try flag(item) },
         "partialFrameTimeout": { options, item throws(MultiSocketError) in
-            options.partialFrameTimeout = try duration(item, orNone: true)
+            options.partialFrameTimeout = item.value == "none" ? nil : try duration(item, orNone: true)
         },
         "acceptBacklog": { options, item throws(MultiSocketError) in
-            guard let value = try count(item, in: 1...Int(Int32.max), orNone: false) else { return }
-            options.acceptBacklog = value
+            options.acceptBacklog = try count(item, in: 1...Int(Int32.max), orNone: false)
         },
     ]
 
@@ -118,11 +116,10 @@ public struct EndpointOptions: Sendable, Hashable {
         }
     }
 
-    /// A whole number in `range`, or `nil` for `none` when `orNone`.
+    /// A whole number in `range`; `orNone` says whether the error mentions `none` as an alternative.
     private static func count(
         _ item: Address.QueryItem, in range: ClosedRange<Int>, orNone: Bool
-    ) throws(MultiSocketError) -> Int? {
-        if orNone && item.value == "none" { return nil }
+    ) throws(MultiSocketError) -> Int {
         guard isDigits(item.value[...]), let value = Int(item.value), range.contains(value) else {
             let none = orNone ? ", or none" : ""
             throw invalid(item, "a whole number from \(range.lowerBound) to \(range.upperBound)\(none)")
@@ -135,9 +132,8 @@ public struct EndpointOptions: Sendable, Hashable {
         ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }), ("h", { .seconds($0 * 3600) }),
     ]
 
-    /// A duration such as `250ms`, or `nil` for `none` when `orNone`.
-    private static func duration(_ item: Address.QueryItem, orNone: Bool) throws(MultiSocketError) -> Duration? {
-        if orNone && item.value == "none" { return nil }
+    /// A duration such as `250ms`; `orNone` says whether the error mentions `none` as an alternative.
+    private static func duration(_ item: Address.QueryItem, orNone: Bool) throws(MultiSocketError) -> Duration {
         for unit in units where item.value.hasSuffix(unit.suffix) {
             let digits = item.value.dropLast(unit.suffix.count)
             if isDigits(digits), let value = Int(digits), value <= 1_000_000_000 { return unit.make(value) }

@@ -52,6 +52,11 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
     ///   registered schemes) for an unknown scheme, ``MultiSocketError/Code/badAddress`` with the reason for
     ///   anything else malformed.
     public init(_ text: String) throws(MultiSocketError) {
+        self = try Self.parse(text).address
+    }
+
+    /// Parses and checks `text` as ``init(_:)`` does, and returns the transport that checked it too.
+    package static func parse(_ text: String) throws(MultiSocketError) -> (address: Address, transport: any Transport) {
         guard let separator = text.firstRange(of: "://") else {
             throw MultiSocketError(.badAddress, "'\(text)' has no scheme:// prefix")
         }
@@ -62,28 +67,30 @@ public struct Address: Sendable, Hashable, CustomStringConvertible {
         var rest = text[separator.upperBound...]
         var query: [QueryItem] = []
         if let mark = rest.firstIndex(of: "?") {
-            query = try Self.parseQuery(rest[rest.index(after: mark)...], in: text)
+            query = try parseQuery(rest[rest.index(after: mark)...], in: text)
             rest = rest[..<mark]
         }
+        let address: Address
         switch transport.addressForm {
         case .local:
             guard !rest.isEmpty else { throw MultiSocketError(.badAddress, "'\(text)' has no path or name") }
-            self.init(scheme: scheme, path: String(rest), query: query)
+            address = Address(scheme: scheme, path: String(rest), query: query)
         case .network(let defaultPath):
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-            let (host, port) = try Self.hostAndPort(rest[..<slash], in: text)
+            let (host, port) = try hostAndPort(rest[..<slash], in: text)
             var path = String(rest[slash...])
             if path.isEmpty, let defaultPath { path = defaultPath }
             if !path.isEmpty && defaultPath == nil {
                 throw MultiSocketError(.badAddress, "'\(text)': a \(scheme) address has no path")
             }
-            self.init(scheme: scheme, host: host, port: port, path: path, query: query)
+            address = Address(scheme: scheme, host: host, port: port, path: path, query: query)
         }
         do {
-            try transport.validate(self, options: EndpointOptions().applying(query))
+            try transport.validate(address, options: EndpointOptions().applying(query))
         } catch {
             throw MultiSocketError(error.code, "'\(text)': \(error.context)")
         }
+        return (address, transport)
     }
 
     /// The address as text, in the form it was parsed from (`*` for all interfaces, brackets around an
