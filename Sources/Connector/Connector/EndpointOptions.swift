@@ -1,3 +1,5 @@
+import Glibc
+
 /// Settings of one dialed or listened endpoint and of the pipes it makes.
 ///
 /// A socket holds the defaults in ``ConnectorOptions/endpoint``; `dial(_:options:)` and `listen(_:options:)`
@@ -30,8 +32,9 @@ public struct EndpointOptions: Sendable, Hashable {
     /// not count. Query: `partialFrameTimeout`.
     public var partialFrameTimeout: Duration?
     /// How many connections the kernel queues for a listener before it accepts them (`listen(2)`'s
-    /// backlog). Not to be confused with ``ConnectorOptions/backlog``, the accepted connections that wait
-    /// while the pipe limit is reached. Query: `acceptBacklog`.
+    /// backlog; the kernel caps it at `net.core.somaxconn`). Not to be confused with
+    /// ``ConnectorOptions/backlog``, the accepted connections that wait while the pipe limit is reached.
+    /// Query: `acceptBacklog`.
     public var acceptBacklog: Int
 
     /// Creates options; every parameter has the documented default.
@@ -44,7 +47,7 @@ public struct EndpointOptions: Sendable, Hashable {
         tcpNoDelay: Bool = true,
         tcpKeepAlive: Bool = true,
         partialFrameTimeout: Duration? = .seconds(30),
-        acceptBacklog: Int = 4096
+        acceptBacklog: Int = Int(SOMAXCONN)
     ) {
         self.reconnect = reconnect
         self.minReconnectInterval = minReconnectInterval
