@@ -229,6 +229,10 @@ def address_corpus():
         "udp://h:1", "http://h:80", "://x", "tcp:/h:1", "no scheme at all", "", "\u00e9://\u00e9:1",
         # Found by the fuzzer: brackets outside an IPv6 literal (see FuzzRegressionTests).
         "ws://_]I:0:0", "ws://]Uzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz!I:0:0", "tcp://[[::1]:80",
+        # The query: per-endpoint options, good and bad.
+        "tcp://127.0.0.1:5555?maxReceiveSize=1048576&raw=true", "tcp://h:1?raw=yes", "tcp://h:1?colour=blue",
+        "ipc:///tmp/x?partialFrameTimeout=250ms&maxReconnectInterval=none", "inproc://x?raw=true",
+        "tcp://h:1?raw=true&raw=false", "ws://h:1/p?acceptBacklog=1&tcpNoDelay=false", "tcp://h:1/x", "tcp://h:1?",
     ]
     for index, text in enumerate(texts):
         write("Address", f"address_{index:02}", text.encode())

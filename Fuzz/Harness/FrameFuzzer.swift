@@ -40,7 +40,7 @@ package enum FrameFuzzer {
         }
 
         let framing = MultiSocketFraming(
-            options: PipeOptions(maxReceiveSize: limit, sendQueueSize: 1, tcpNoDelay: true))
+            options: PipeOptions(endpoint: EndpointOptions(maxReceiveSize: limit), sendQueueSize: 1))
         let split = try driver.run(ChunkSizes.split(stream, seed: seed), inspect: inspect) { bytes throws(FrameError) in
             try framing.decode(bytes, arrivingOn: pipeID)
         }

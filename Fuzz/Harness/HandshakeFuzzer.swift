@@ -9,7 +9,7 @@ import MultiSocketConnector
 package enum HandshakeFuzzer {
     /// The key a fuzzed client sent (the RFC's example); a response must answer it.
     static let clientKey = "dGhlIHNhbXBsZSBub25jZQ=="
-    static let address = Address.ws(host: "fuzz.example", port: 80, path: "/")
+    static let address = Address(scheme: "ws", host: "fuzz.example", port: 80, path: "/")
 
     /// Checks `data`; throws the first property that did not hold.
     package static func run(_ data: UnsafeRawBufferPointer) throws(FuzzViolation) {

@@ -20,8 +20,8 @@ package enum WebSocketFuzzer {
         let seed = input.byte()
         let stream = input.rest
         let role: WebSocketFraming.Role = mode & 1 == 0 ? .server : .client
-        let options = PipeOptions(maxReceiveSize: limits[Int(mode >> 2) & 3], sendQueueSize: 1, tcpNoDelay: true,
-                                  raw: mode & 2 != 0)
+        let endpoint = EndpointOptions(maxReceiveSize: limits[Int(mode >> 2) & 3], raw: mode & 2 != 0)
+        let options = PipeOptions(endpoint: endpoint, sendQueueSize: 1)
 
         let whole = try decode([stream[...]], role: role, options: options)
         let split = try decode(ChunkSizes.split(stream, seed: seed), role: role, options: options)

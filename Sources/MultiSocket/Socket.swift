@@ -40,37 +40,45 @@ public final class Socket: Sendable {
         self.sendStrategy = sender
         self.receiveStrategy = receiver
         self.reactor = options.reactorGroup.home
-        self.connector = Connector(options: options.connectorOptions, reactor: reactor)
+        self.connector = Connector(options: options.connector, pipeQueueSize: options.sendQueueSize, reactor: reactor)
         connector.setHandler(self)
     }
 
     // MARK: Connecting
 
-    /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`, `ws://host:port/path`) and keeps
-    /// the connection up, reconnecting with backoff when it is lost.
+    /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`, `ws://host:port/path`, or the
+    /// scheme of any registered ``Transport``) and keeps the connection up, reconnecting with backoff when it
+    /// is lost.
     ///
-    /// By default the first attempt completes before this returns and its failure is thrown; with
-    /// `waitForConnection: false` it returns at once and keeps trying in the background.
-    /// With `raw`, the peer speaks plain bytes (see ``MessagePipe/isRaw``): each chunk it sends arrives as a
-    /// message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back. Over ws, each binary
-    /// WebSocket message carries one chunk of plain content.
-    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `connectionRefused`
-    ///   (also a ws path nobody listens on: HTTP 404), `addressInUse` (already dialing it), `closed`, and for
-    ///   ws `protocolMismatch` (the server's handshake response is not a valid RFC 6455 upgrade to subprotocol
-    ///   `multisocket.binary`) or `timedOut` (no handshake response within 10 seconds).
-    public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
-        try await connector.dial(address, waitForConnection: waitForConnection, raw: raw)
+    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``ConnectorOptions/endpoint``),
+    /// with the address's query applied over them — the query wins: `tcp://host:1234?raw=true` is raw
+    /// whatever `options` say. By default the first attempt completes before this returns and its failure
+    /// is thrown; with `waitForConnection: false` it returns at once and keeps trying in the background.
+    /// With ``EndpointOptions/raw``, the peer speaks plain bytes (see ``MessagePipe/isRaw``): each chunk it
+    /// sends arrives as a message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back. Over
+    /// ws, each binary WebSocket message carries one chunk of plain content.
+    /// Runs on the caller's task; cancellation does not interrupt the first attempt, which is short.
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
+    ///   `unsupportedScheme`, `connectionRefused` (also a ws path nobody listens on: HTTP 404), `addressInUse`
+    ///   (already dialing it), `closed`, and for ws `protocolMismatch` (the server's handshake response is not
+    ///   a valid RFC 6455 upgrade to subprotocol `multisocket.binary`) or `timedOut` (no handshake response
+    ///   within 10 seconds).
+    public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        try await connector.dial(address, options: options, waitForConnection: waitForConnection)
     }
 
     /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0` and
-    /// `ws://…:0/path`). Several ws listeners in a process may share a port under different paths.
+    /// `ws://…:0/path`, and the query as given). Several ws listeners in a process may share a port under
+    /// different paths.
     ///
-    /// With `raw`, accepted peers speak plain bytes (see ``MessagePipe/isRaw``).
-    /// - Throws: ``MultiSocketError`` with code `badAddress`, `unsupportedScheme`, `addressInUse` or
-    ///   `closed`.
+    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``ConnectorOptions/endpoint``),
+    /// with the address's query applied over them. With ``EndpointOptions/raw``, accepted peers speak plain
+    /// bytes (see ``MessagePipe/isRaw``). Runs on the caller's thread.
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
+    ///   `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
-    public func listen(_ address: String, raw: Bool = false) throws -> Address {
-        try connector.listen(address, raw: raw)
+    public func listen(_ address: String, options: EndpointOptions? = nil) throws -> Address {
+        try connector.listen(address, options: options)
     }
 
     // MARK: Sending

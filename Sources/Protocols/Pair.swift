@@ -1,6 +1,6 @@
 /// One-to-one messaging (PAIR, 0x10; peer another ``Pair``).
 ///
-/// A pair has at most one peer at a time (``SocketOptions/pipeLimit`` 1): while it has one, further
+/// A pair has at most one peer at a time (``ConnectorOptions/pipeLimit`` 1): while it has one, further
 /// connections wait unserved in the connector's backlog (and dialers pause); when the peer leaves, the
 /// oldest waiting one is admitted.
 public final class Pair: ProtocolRole {
@@ -12,7 +12,7 @@ public final class Pair: ProtocolRole {
     /// Creates a pair end. `options.identity` is replaced by ``identity`` and `pipeLimit` by 1.
     public init(options: SocketOptions = .init()) {
         var options = options.with(Self.identity)
-        options.pipeLimit = 1
+        options.connector.pipeLimit = 1
         socket = Socket(sender: .toOne, receiver: .all, options: options)
     }
 

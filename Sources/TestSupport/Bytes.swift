@@ -47,10 +47,7 @@ public func bigEndianBytes(_ value: UInt32) -> [UInt8] {
 
 /// The port of a bound tcp or ws address.
 public func port(of address: Address) -> UInt16? {
-    switch address {
-    case .tcp(_, let port), .ws(_, let port, _): return port
-    default: return nil
-    }
+    address.port
 }
 
 /// Runs blocking work on a thread of its own. Not on Dispatch's global queue: on Linux that queue's threads

@@ -5,7 +5,7 @@ public enum Marry {
     /// Makes `server` listen on a fresh address of `transport`, dials it from `client`, and returns once
     /// both sides report the pipe. Returns the bound address.
     @discardableResult
-    public static func connect(_ client: Socket, to server: Socket, over transport: Transport,
+    public static func connect(_ client: Socket, to server: Socket, over transport: ConformanceTransport,
                                label: String = "marry") async throws -> String {
         let address = try server.listen(transport.uniqueAddress(label))
         try await connect(client, to: server, at: "\(address)")

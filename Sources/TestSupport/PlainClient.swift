@@ -27,10 +27,12 @@ public final class PlainClient: Sendable {
 
     /// Connects to a tcp or ws (loopback) or ipc address. `timeout` bounds each blocking read.
     public convenience init(_ address: Address, timeout seconds: Int = 10) throws {
-        switch address {
-        case .tcp(_, let port), .ws(_, let port, _): try self.init(port: port, timeout: seconds)
-        case .ipc(let path): try self.init(path: path, timeout: seconds)
-        case .inproc: throw MultiSocketError(.badAddress, "a plain client needs tcp or ipc")
+        if let port = address.port {
+            try self.init(port: port, timeout: seconds)
+        } else if address.scheme == "ipc" {
+            try self.init(path: address.path, timeout: seconds)
+        } else {
+            throw MultiSocketError(.badAddress, "a plain client needs tcp, ws or ipc")
         }
     }
 

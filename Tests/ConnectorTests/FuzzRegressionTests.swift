@@ -19,7 +19,8 @@ struct FuzzRegressionTests {
     }
 
     /// Every address the parser accepts reads back from its description.
-    @Test(arguments: ["tcp://::1:80", "tcp://[fe80::1%eth0]:9", "ws://[::1]:1/p?q", "tcp://x://y:1", "inproc://a]b"])
+    @Test(arguments: ["tcp://::1:80", "tcp://[fe80::1%eth0]:9", "ws://[::1]:1/p?raw=true", "inproc://x://y:1",
+                      "inproc://a]b", "ipc:///tmp/a?maxReceiveSize=none&RAW=1"])
     func descriptionParsesBack(text: String) throws {
         let address = try Address(text)
         #expect(try Address(address.description) == address)

@@ -50,7 +50,7 @@ func readsEnd(_ fd: Int32) -> Bool {
 let streamTestReactor = ReactorGroup(threads: 1, name: "stream-tests").reactors[0]
 
 /// Pipe options for a framed test link.
-let streamTestOptions = PipeOptions(maxReceiveSize: 1 << 20, sendQueueSize: 64, tcpNoDelay: false)
+let streamTestOptions = PipeOptions(endpoint: EndpointOptions(maxReceiveSize: 1 << 20, tcpNoDelay: false), sendQueueSize: 64)
 
 /// The bytes of `message` as a multisocket frame.
 func frame(_ message: Message) throws -> [UInt8] {

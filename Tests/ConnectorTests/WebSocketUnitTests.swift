@@ -70,7 +70,7 @@ struct HandshakeDigestTests {
 @Suite
 struct HandshakeMessageTests {
     static let key = "dGhlIHNhbXBsZSBub25jZQ=="
-    static let address = Address.ws(host: "127.0.0.1", port: 1, path: "/chat")
+    static let address = Address(scheme: "ws", host: "127.0.0.1", port: 1, path: "/chat")
 
     private func request(_ lines: [String]) -> ArraySlice<UInt8> {
         ArraySlice((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
@@ -201,7 +201,7 @@ struct WebSocketFramingTests {
     static let key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
 
     private func options(max: Int? = 128 * 1024, raw: Bool = false) -> PipeOptions {
-        PipeOptions(maxReceiveSize: max, sendQueueSize: 8, tcpNoDelay: true, raw: raw)
+        PipeOptions(endpoint: .init(maxReceiveSize: max, raw: raw), sendQueueSize: 8)
     }
 
     /// A hand-made frame; masked with `key` when given.

@@ -67,8 +67,8 @@ struct MSPerfTests {
         #expect(lines.all.contains { $0.hasSuffix("[Mb/s]") })
     }
 
-    @Test(arguments: [Transport.ipc, .tcp], [("local_lat", "remote_lat"), ("local_reqlat", "remote_reqlat")])
-    func latencySmoke(_ transport: Transport, modes: (String, String)) async throws {
+    @Test(arguments: [ConformanceTransport.ipc, .tcp], [("local_lat", "remote_lat"), ("local_reqlat", "remote_reqlat")])
+    func latencySmoke(_ transport: ConformanceTransport, modes: (String, String)) async throws {
         let lines = try await pair(transport, modes, size: 64, count: 50, pattern: nil)
         #expect(lines.value("roundtrip count") == 50)
         #expect((lines.value("average latency") ?? 0) > 0)
@@ -93,7 +93,7 @@ struct MSPerfTests {
     @Test(arguments: ["remote_lat", "remote_reqlat"], [1, 30])
     func remoteLatExchangesExactlyRoundtrips(_ mode: String, roundtrips: Int) async throws {
         let server = mode == "remote_lat" ? Socket() : Rep().socket
-        let address = try server.listen(Transport.tcp.uniqueAddress("perf"))
+        let address = try server.listen(ConformanceTransport.tcp.uniqueAddress("perf"))
         let lines = Lines()
         try await withTimeout(20, "\(mode) against a server echoing \(roundtrips)") {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -123,7 +123,7 @@ struct MSPerfTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     defer { boundSink.finish() }
-                    let request = try PerfRequest(arguments: [mode, Transport.tcp.uniqueAddress("perf"), "8", "10"])
+                    let request = try PerfRequest(arguments: [mode, ConformanceTransport.tcp.uniqueAddress("perf"), "8", "10"])
                     try await Perf.run(request, listening: { boundSink.yield($0) }, output: { _ in })
                 }
                 var addresses = bound.makeAsyncIterator()
@@ -177,8 +177,8 @@ struct MSPerfTests {
         #expect(PeerWire.split("tcp://127.0.0.1:5555") == nil)
     }
 
-    @Test(arguments: [Transport.ipc, .tcp], ["socket", "pushpull"])
-    func throughputSmoke(_ transport: Transport, pattern: String) async throws {
+    @Test(arguments: [ConformanceTransport.ipc, .tcp], ["socket", "pushpull"])
+    func throughputSmoke(_ transport: ConformanceTransport, pattern: String) async throws {
         let lines = try await pair(transport, ("local_thr", "remote_thr"), size: 100, count: 1000, pattern: pattern)
         #expect(lines.value("message count") == 1000)
         #expect(lines.value("message size") == 100)
@@ -187,7 +187,7 @@ struct MSPerfTests {
 
     /// Runs the local side listening on a fresh address and the remote side dialing it, as two programs
     /// would; returns the output of both.
-    private func pair(_ transport: Transport, _ modes: (String, String), size: Int, count: Int,
+    private func pair(_ transport: ConformanceTransport, _ modes: (String, String), size: Int, count: Int,
                       pattern: String?) async throws -> Lines {
         let lines = Lines()
         let tail = ["\(size)", "\(count)"] + (pattern.map { [$0] } ?? [])

@@ -5,8 +5,8 @@ import Testing
 /// Small queues on both sides force every pause/resume and drain path; nothing may be lost or reordered.
 @Suite(.timeLimit(.minutes(1)))
 struct BackPressureTests {
-    @Test(arguments: Transport.allCases, [4, 1000])
-    func tinyQueuesLoseAndReorderNothing(over transport: Transport, size: Int) async throws {
+    @Test(arguments: ConformanceTransport.suite, [4, 1000])
+    func tinyQueuesLoseAndReorderNothing(over transport: ConformanceTransport, size: Int) async throws {
         let options = SocketOptions(sendQueueSize: 2, receiveQueueSize: 2)
         let server = Socket(options: options)
         let client = Socket(options: options)
@@ -31,8 +31,8 @@ struct BackPressureTests {
         await server.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func repliesThroughAFullPipeWaitForRoom(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func repliesThroughAFullPipeWaitForRoom(over transport: ConformanceTransport) async throws {
         let options = SocketOptions(sendQueueSize: 1, receiveQueueSize: 1)
         let server = Socket(options: options)
         let client = Socket(options: options)

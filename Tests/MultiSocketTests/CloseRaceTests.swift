@@ -18,8 +18,8 @@ struct CloseRaceTests {
     static let rounds = runningUnderSanitizer ? 15 : 60
     static let messagesPerRound = 20_000
 
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func everyMessageArrivesWhenTheSenderClosesAtOnce(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func everyMessageArrivesWhenTheSenderClosesAtOnce(over transport: ConformanceTransport) async throws {
         var total = 0
         for round in 0..<Self.rounds {
             let receiver = Socket(sender: .none, receiver: .all)

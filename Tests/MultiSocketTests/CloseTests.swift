@@ -9,8 +9,8 @@ struct CloseTests {
     /// Client (send queue 64) sends 256 messages and closes at once: the server gets all 256, in order.
     /// The linger is long (32 MiB at the largest size can take more than the default 5 s to drain into a
     /// sanitized receiver on a loaded machine): what is tested is that close flushes, not how fast.
-    @Test(arguments: Transport.allCases, [0, 512, 8192, 131_072])
-    func noLossOnClose(over transport: Transport, size: Int) async throws {
+    @Test(arguments: ConformanceTransport.suite, [0, 512, 8192, 131_072])
+    func noLossOnClose(over transport: ConformanceTransport, size: Int) async throws {
         let server = Socket()
         let client = Socket(options: SocketOptions(sendQueueSize: 64, linger: .seconds(60)))
         try await Marry.connect(client, to: server, over: transport, label: "closesend")
@@ -41,8 +41,8 @@ struct CloseTests {
     }
 
     /// Eight tasks receive on one socket: every message is delivered exactly once.
-    @Test(arguments: Transport.allCases)
-    func concurrentReceivers(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func concurrentReceivers(over transport: ConformanceTransport) async throws {
         let total = 2000
         let server = Socket()
         let client = Socket()
@@ -85,8 +85,8 @@ struct CloseTests {
     }
 
     /// A cancelled receive consumes nothing: the next message goes to a fresh receive.
-    @Test(arguments: Transport.allCases)
-    func cancelledReceiveConsumesNothing(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func cancelledReceiveConsumesNothing(over transport: ConformanceTransport) async throws {
         let server = Socket()
         let client = Socket()
         try await Marry.connect(client, to: server, over: transport, label: "cancel")

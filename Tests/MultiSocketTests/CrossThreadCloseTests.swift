@@ -11,8 +11,8 @@ struct CrossThreadCloseTests {
     /// running in parallel, the receiver's hello often reached the sender after its last read: closing with
     /// that unread input reset the connection, and the reset made the receiver, paused on its full queue,
     /// drop the tail of the stream (about one round in a hundred lost up to 72 messages).
-    @Test(arguments: Transport.allCases)
-    func aFlushedSenderClosingOverUnreadInputLosesNothing(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func aFlushedSenderClosingOverUnreadInputLosesNothing(over transport: ConformanceTransport) async throws {
         let identity = ProtocolIdentity(id: 0x50, peer: 0x51, name: "push", peerName: "pull")
         let peerIdentity = ProtocolIdentity(id: 0x51, peer: 0x50, name: "pull", peerName: "push")
         let total = 3 * 64 + 7

@@ -6,8 +6,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct FlowControlTests {
     /// A tiny receive queue pauses the pipe again and again; every message still arrives, in order.
-    @Test(arguments: Transport.allCases)
-    func receiveBackPressureKeepsOrder(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func receiveBackPressureKeepsOrder(over transport: ConformanceTransport) async throws {
         let total = 3000
         let server = Socket(options: SocketOptions(receiveQueueSize: 2))
         let client = Socket(options: SocketOptions(sendQueueSize: 4))
@@ -29,8 +29,8 @@ struct FlowControlTests {
     }
 
     /// Eight tasks send through tiny queues at once: each message arrives exactly once.
-    @Test(arguments: Transport.allCases)
-    func concurrentSendersLoseNothing(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func concurrentSendersLoseNothing(over transport: ConformanceTransport) async throws {
         let senders = 8
         let each = 500
         let server = Socket(options: SocketOptions(receiveQueueSize: 4))
@@ -57,8 +57,8 @@ struct FlowControlTests {
     }
 
     /// Many tasks answer along paths through one small pipe queue (sendTo waits for the pipe to drain).
-    @Test(arguments: Transport.allCases)
-    func concurrentPathSendersWaitForThePipe(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func concurrentPathSendersWaitForThePipe(over transport: ConformanceTransport) async throws {
         let total = 2000
         let server = Socket(options: SocketOptions(sendQueueSize: 1))
         let client = Socket(options: SocketOptions(receiveQueueSize: 2))

@@ -9,8 +9,8 @@ struct FlushTests {
     /// A socket with an identity queues its hello when a pipe is added, before the pipe has started; a
     /// sender that fills the pipe at once (more than its queue and the shared queue hold) must still see
     /// it drain. This stalled until linger expired when the drain came before the start.
-    @Test(arguments: Transport.allCases)
-    func pipeFilledBeforeItStartsStillDrains(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func pipeFilledBeforeItStartsStillDrains(over transport: ConformanceTransport) async throws {
         let identity = ProtocolIdentity(id: 0x50, peer: 0x51, name: "push", peerName: "pull")
         let peerIdentity = ProtocolIdentity(id: 0x51, peer: 0x50, name: "pull", peerName: "push")
         let receiver = Socket(sender: .none, options: SocketOptions(identity: peerIdentity))
@@ -39,8 +39,8 @@ struct FlushTests {
 
     /// A few messages that never fill the pipe, sent on the I/O thread and followed at once by `close()`:
     /// the close returns once they are written, long before the linger time.
-    @Test(arguments: Transport.allCases)
-    func closeReturnsOnceWritten(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func closeReturnsOnceWritten(over transport: ConformanceTransport) async throws {
         let server = Socket()
         let client = Socket(options: SocketOptions(linger: .seconds(60)))
         try await Marry.connect(client, to: server, over: transport, label: "flush-close")

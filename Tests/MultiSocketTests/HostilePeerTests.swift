@@ -18,8 +18,8 @@ struct HostilePeerTests {
     /// whose reading was paused because nobody received: it answered nobody again and the fd stayed open.
     /// Now the reset closes the paused pipe at once, the parked reply gets `brokenPath`, and the next
     /// client is served.
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func requesterThatNeverReadsThenLeavesCannotWedgeTheServer(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func requesterThatNeverReadsThenLeavesCannotWedgeTheServer(over transport: ConformanceTransport) async throws {
         let server = Socket()
         let address = try server.listen(transport.uniqueAddress("wedge"))
         let events = server.events()
@@ -52,8 +52,8 @@ struct HostilePeerTests {
     /// full the pipe reads nothing — the bytes stay in the kernel and the writer stalls — so the queue's
     /// bound holds to within one delivery batch and the read buffer stays at its first size. Then every
     /// message written arrives, none lost.
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func pausedPipeReadsNothing(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func pausedPipeReadsNothing(over transport: ConformanceTransport) async throws {
         let queue = 64
         let receiver = Socket(sender: .none, options: SocketOptions(receiveQueueSize: queue))
         let address = try receiver.listen(transport.uniqueAddress("paused"))
@@ -96,10 +96,11 @@ struct HostilePeerTests {
 
     /// A header alone claiming a 1 MiB content makes the read buffer grow with what arrives, never with
     /// what it claims (it reserved four times the claim before); the message still arrives whole.
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func headerAloneReservesNothing(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func headerAloneReservesNothing(over transport: ConformanceTransport) async throws {
         let limit = 1 << 20
-        let receiver = Socket(sender: .none, options: SocketOptions(maxReceiveSize: limit))
+        let receiver = Socket(sender: .none,
+                              options: SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: limit))))
         let address = try receiver.listen(transport.uniqueAddress("claim"))
         let events = receiver.events()
         let peer = try PlainClient(address)
@@ -125,9 +126,10 @@ struct HostilePeerTests {
 
     /// A peer that stops in the middle of a frame is closed after the partial-frame timeout, with a
     /// `stalled` rejection; a peer that sends whole frames slowly is not.
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func peerStallingMidFrameIsClosed(over transport: Transport) async throws {
-        let receiver = Socket(sender: .none, options: SocketOptions(partialFrameTimeout: .milliseconds(300)))
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func peerStallingMidFrameIsClosed(over transport: ConformanceTransport) async throws {
+        let stallLimit = SocketOptions(connector: .init(endpoint: .init(partialFrameTimeout: .milliseconds(300))))
+        let receiver = Socket(sender: .none, options: stallLimit)
         let address = try receiver.listen(transport.uniqueAddress("stall"))
         let events = receiver.events()
         let slow = try PlainClient(address)

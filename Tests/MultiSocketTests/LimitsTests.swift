@@ -7,12 +7,13 @@ import Testing
 struct LimitsTests {
     /// Server max = 3/4 size; the client sends 20 messages sized max−10+i. The 11 sized max−10…max arrive
     /// (in order); the one sized max+1 is rejected and closes its pipe, so nothing longer ever arrives.
-    @Test(arguments: Transport.allCases, [512, 8192, 131_072])
-    func maxReceiveSize(over transport: Transport, size: Int) async throws {
+    @Test(arguments: ConformanceTransport.suite, [512, 8192, 131_072])
+    func maxReceiveSize(over transport: ConformanceTransport, size: Int) async throws {
         let max = size * 3 / 4
-        let server = Socket(options: SocketOptions(maxReceiveSize: max))
+        let server = Socket(options: SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: max))))
         // No reconnect: once the oversize frame closed the pipe, the rest of the messages have nowhere to go.
-        let client = Socket(options: SocketOptions(linger: .milliseconds(50), maxReceiveSize: 256 * 1024, reconnect: false))
+        let client = Socket(options: SocketOptions(
+            linger: .milliseconds(50), connector: .init(endpoint: .init(reconnect: false, maxReceiveSize: 256 * 1024))))
         try await Marry.connect(client, to: server, over: transport, label: "maxrecv")
         let events = server.events()
 
@@ -47,9 +48,9 @@ struct LimitsTests {
     }
 
     /// Server pipe limit 1: B's pipe waits (unadmitted) while A is connected, then B's message arrives.
-    @Test(arguments: Transport.allCases)
-    func pipeLimit(over transport: Transport) async throws {
-        let server = Socket(options: SocketOptions(pipeLimit: 1))
+    @Test(arguments: ConformanceTransport.suite)
+    func pipeLimit(over transport: ConformanceTransport) async throws {
+        let server = Socket(options: SocketOptions(connector: .init(pipeLimit: 1)))
         let a = Socket()
         let b = Socket()
         let address = try await Marry.connect(a, to: server, over: transport, label: "limit")
@@ -80,7 +81,7 @@ struct LimitsTests {
 
     /// `Connector.pipeLimit` can be raised later: waiting connections are admitted at once.
     @Test func raisingPipeLimitAdmitsWaiting() async throws {
-        let server = Socket(options: SocketOptions(pipeLimit: 1))
+        let server = Socket(options: SocketOptions(connector: .init(pipeLimit: 1)))
         let a = Socket()
         let b = Socket()
         let address = try await Marry.connect(a, to: server, over: .inproc, label: "raise")

@@ -34,7 +34,7 @@ struct MalformedInputTests {
 
     @Test(arguments: MalformedInputTests.cases)
     func malformedFrameClosesOnlyItsPipe(_ input: Case) async throws {
-        let server = Socket(options: SocketOptions(maxReceiveSize: Self.limit))
+        let server = Socket(options: SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: Self.limit))))
         let bound = try server.listen("tcp://127.0.0.1:0")
         let events = server.events()
 

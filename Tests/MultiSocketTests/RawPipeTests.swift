@@ -5,10 +5,10 @@ import Testing
 /// Raw pipes (reference §1.5): a plain TCP or Unix client talks bytes to a raw listener.
 @Suite(.timeLimit(.minutes(1)))
 struct RawPipeTests {
-    @Test(arguments: [Transport.tcp, .ipc])
-    func plainClientIsAnsweredThroughItsPath(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, .ipc])
+    func plainClientIsAnsweredThroughItsPath(over transport: ConformanceTransport) async throws {
         let server = Socket()
-        let address = try server.listen(transport.uniqueAddress("raw"), raw: true)
+        let address = try server.listen(transport.uniqueAddress("raw"), options: EndpointOptions(raw: true))
         let client = try PlainClient(address)
         defer { client.close() }
 
@@ -36,7 +36,7 @@ struct RawPipeTests {
     @Test
     func rawDataIsNeverForwardedToFramedPeers() async throws {
         let server = Socket()
-        let address = try server.listen(Transport.tcp.uniqueAddress(), raw: true)
+        let address = try server.listen(ConformanceTransport.tcp.uniqueAddress() + "?raw=true")
         let client = try PlainClient(address)
         defer { client.close() }
         _ = try await server.receive()
@@ -55,7 +55,12 @@ struct RawPipeTests {
     @Test
     func rawOverInprocIsABadAddress() async throws {
         let server = Socket()
-        #expect(throws: MultiSocketError(.badAddress)) { try server.listen(Transport.inproc.uniqueAddress(), raw: true) }
+        let address = ConformanceTransport.inproc.uniqueAddress()
+        #expect(throws: MultiSocketError(.badAddress)) { try server.listen(address, options: EndpointOptions(raw: true)) }
+        #expect(throws: MultiSocketError(.badAddress)) { try server.listen(address + "?raw=true") }
+        await #expect(throws: MultiSocketError(.badAddress)) {
+            try await server.dial(address, options: EndpointOptions(raw: true), waitForConnection: false)
+        }
         await server.close()
     }
 }

@@ -12,7 +12,7 @@ struct ReactorSpreadTests {
         var options = SocketOptions()
         options.reactorGroup = group
         let server = Socket(options: options)
-        let address = try server.listen(Transport.tcp.uniqueAddress("spread"))
+        let address = try server.listen(ConformanceTransport.tcp.uniqueAddress("spread"))
         let before = group.reactors.map(\.registeredDescriptors)
         #expect(before.reduce(0, +) == 1, "the listener is registered")
         var clients: [Socket] = []
@@ -48,7 +48,7 @@ struct ReactorSpreadTests {
         let servers = [Socket(), Socket()]
         var counts = [group.reactors.map(\.registeredDescriptors)]
         for (index, server) in servers.enumerated() {
-            let address = try server.listen(Transport.ipc.uniqueAddress("dial-spread"))
+            let address = try server.listen(ConformanceTransport.ipc.uniqueAddress("dial-spread"))
             try await client.dial("\(address)")
             try await client.sendAll([UInt8(index)])
             let request = try await withTimeout(10, "a message on the new pipe") { try await server.receive() }

@@ -7,9 +7,10 @@ import Testing
 struct ReconnectTests {
     /// The server goes away; messages sent meanwhile wait in the client's queue; a new server on the same
     /// address gets them once the client has reconnected by itself.
-    @Test(arguments: Transport.allCases)
-    func queuedMessagesArriveAfterReconnect(over transport: Transport) async throws {
-        let options = SocketOptions(minReconnectInterval: .milliseconds(10), maxReconnectInterval: .milliseconds(100))
+    @Test(arguments: ConformanceTransport.suite)
+    func queuedMessagesArriveAfterReconnect(over transport: ConformanceTransport) async throws {
+        let options = SocketOptions(connector: .init(endpoint: .init(
+            minReconnectInterval: .milliseconds(10), maxReconnectInterval: .milliseconds(100))))
         let first = Socket()
         let client = Socket(options: options)
         let bound = try first.listen(transport.uniqueAddress("reconnect"))
@@ -46,7 +47,8 @@ struct ReconnectTests {
     /// With reconnect off, a lost pipe stays lost and the dialer does not retry.
     @Test func noReconnectWhenDisabled() async throws {
         let server = Socket()
-        let client = Socket(options: SocketOptions(linger: .milliseconds(10), reconnect: false))
+        let client = Socket(options: SocketOptions(linger: .milliseconds(10),
+                                                   connector: .init(endpoint: .init(reconnect: false))))
         try await Marry.connect(client, to: server, over: .inproc, label: "noreconnect")
         await server.close()
         await Marry.waitForPipesDown(client, to: 0)
@@ -56,9 +58,10 @@ struct ReconnectTests {
 
     /// `dial(waitForConnection: false)` before anyone listens keeps trying and connects once a listener
     /// appears; failures are reported as events.
-    @Test(arguments: Transport.allCases)
-    func backgroundDialConnectsWhenListenerAppears(over transport: Transport) async throws {
-        let options = SocketOptions(minReconnectInterval: .milliseconds(5), maxReconnectInterval: .milliseconds(50))
+    @Test(arguments: ConformanceTransport.suite)
+    func backgroundDialConnectsWhenListenerAppears(over transport: ConformanceTransport) async throws {
+        let options = SocketOptions(connector: .init(endpoint: .init(
+            minReconnectInterval: .milliseconds(5), maxReconnectInterval: .milliseconds(50))))
         let client = Socket(options: options)
         // tcp and ws need a known free port: take one from the kernel, then let it go just before listening.
         let address: String
@@ -95,15 +98,15 @@ struct ReconnectTests {
 /// the same address at once and be dialed there.
 @Suite(.timeLimit(.minutes(1)))
 struct AddressReuseTests {
-    @Test(arguments: Transport.allCases)
-    func relistenRightAfterClose(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func relistenRightAfterClose(over transport: ConformanceTransport) async throws {
         var address = transport.uniqueAddress("relisten")
         for round in 0..<30 {
             let first = Socket()
             address = "\(try first.listen(address))"
             await first.close()
             let second = Socket()
-            let client = Socket(options: SocketOptions(reconnect: false))
+            let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
             do {
                 try second.listen(address)
                 try await client.dial(address)

@@ -10,7 +10,7 @@ struct ScaleTests {
         let clients = 2000
         let trips = 10
         let server = Socket()
-        let address = try server.listen(Transport.inproc.uniqueAddress("scale"))
+        let address = try server.listen(ConformanceTransport.inproc.uniqueAddress("scale"))
         let echo = Task {
             var count = 0
             for try await message in server.messages {

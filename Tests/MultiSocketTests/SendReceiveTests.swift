@@ -8,9 +8,9 @@ struct SendReceiveTests {
     static let sizes = [0, 256, 2048, 16384, 131_072]
     static let roundTrips = 1000
 
-    @Test(arguments: Transport.allCases, SendReceiveTests.sizes)
-    func echoRoundTrips(over transport: Transport, size: Int) async throws {
-        let options = SocketOptions(maxReceiveSize: 256 * 1024)
+    @Test(arguments: ConformanceTransport.suite, SendReceiveTests.sizes)
+    func echoRoundTrips(over transport: ConformanceTransport, size: Int) async throws {
+        let options = SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: 256 * 1024)))
         let server = Socket(options: options)
         let client = Socket(options: options)
         try await Marry.connect(client, to: server, over: transport, label: "sendrecv")

@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct SmokeTests {
-    @Test(arguments: Transport.allCases)
-    func echo(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func echo(over transport: ConformanceTransport) async throws {
         let server = Socket()
         let client = Socket()
         try await Marry.connect(client, to: server, over: transport)

@@ -7,10 +7,10 @@ import Testing
 /// Routing, strategies, vetoes and the errors of dial and listen.
 @Suite(.timeLimit(.minutes(1)))
 struct SocketAPITests {
-    @Test(arguments: Transport.allCases)
-    func sendToStalePathThrowsBrokenPath(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func sendToStalePathThrowsBrokenPath(over transport: ConformanceTransport) async throws {
         let server = Socket()
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         try await Marry.connect(client, to: server, over: transport, label: "stale")
         try await client.send([1])
         let request = try await server.receive()
@@ -23,8 +23,8 @@ struct SocketAPITests {
         await server.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func sendAllReachesEveryClient(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func sendAllReachesEveryClient(over transport: ConformanceTransport) async throws {
         let server = Socket()
         let address = try server.listen(transport.uniqueAddress("all"))
         let clients = (0..<3).map { _ in Socket() }
@@ -43,7 +43,7 @@ struct SocketAPITests {
 
     @Test func sendStrategyToAllBroadcasts() async throws {
         let server = Socket(sender: .toAll)
-        let address = try server.listen(Transport.inproc.uniqueAddress("toall"))
+        let address = try server.listen(ConformanceTransport.inproc.uniqueAddress("toall"))
         let clients = (0..<3).map { _ in Socket() }
         for client in clients { try await Marry.connect(client, to: server, at: "\(address)") }
         try await server.send([9])
@@ -118,7 +118,7 @@ struct SocketAPITests {
 
     @Test func receiveNoneStillNoticesClosedPeers() async throws {
         let server = Socket(receiver: .none)
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         try await Marry.connect(client, to: server, over: .tcp, label: "norecv")
         let events = server.events()
         try await client.send([1])
@@ -132,10 +132,10 @@ struct SocketAPITests {
         await server.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func pipeVetoRefusesPipe(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func pipeVetoRefusesPipe(over transport: ConformanceTransport) async throws {
         let server = Socket(options: SocketOptions(pipeVeto: { _ in "not today" }))
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         let address = try server.listen(transport.uniqueAddress("veto"))
         let events = server.events()
         try await client.dial("\(address)")
@@ -183,7 +183,7 @@ struct SocketAPITests {
     @Test func listenTwiceOnInprocNameIsAddressInUse() async throws {
         let first = Socket()
         let second = Socket()
-        let address = Transport.inproc.uniqueAddress("twice")
+        let address = ConformanceTransport.inproc.uniqueAddress("twice")
         try first.listen(address)
         #expect(throws: MultiSocketError(.addressInUse)) { try second.listen(address) }
         await first.close()
@@ -205,7 +205,7 @@ struct SocketAPITests {
     @Test func dialMissingIPCPathIsConnectionRefused() async throws {
         let socket = Socket()
         await #expect(throws: MultiSocketError(.connectionRefused)) {
-            try await socket.dial(Transport.ipc.uniqueAddress("nobody"))
+            try await socket.dial(ConformanceTransport.ipc.uniqueAddress("nobody"))
         }
         await socket.close()
     }
@@ -213,7 +213,7 @@ struct SocketAPITests {
     @Test func dialUnknownInprocNameIsConnectionRefused() async throws {
         let socket = Socket()
         await #expect(throws: MultiSocketError(.connectionRefused)) {
-            try await socket.dial(Transport.inproc.uniqueAddress("nobody"))
+            try await socket.dial(ConformanceTransport.inproc.uniqueAddress("nobody"))
         }
         await socket.close()
     }
@@ -224,8 +224,9 @@ struct SocketAPITests {
         await #expect(throws: MultiSocketError(.badAddress)) { try await socket.dial("127.0.0.1:1") }
         #expect(throws: MultiSocketError(.badAddress)) { try socket.listen("tcp://127.0.0.1") }
         await socket.close()
-        #expect(throws: MultiSocketError(.closed)) { try socket.listen(Transport.inproc.uniqueAddress("late")) }
-        await #expect(throws: MultiSocketError(.closed)) { try await socket.dial(Transport.inproc.uniqueAddress("late")) }
+        let late = ConformanceTransport.inproc.uniqueAddress("late")
+        #expect(throws: MultiSocketError(.closed)) { try socket.listen(late) }
+        await #expect(throws: MultiSocketError(.closed)) { try await socket.dial(late) }
     }
 
     @Test func dialingTheSameAddressTwiceIsAddressInUse() async throws {

@@ -12,8 +12,8 @@ struct SwitchTests {
     /// Client → (hops − 1) switches chained over inproc → server on `transport`. The client sends with
     /// ttl 16: up to 16 hops everything arrives and is answered; from 17 on, the switch that receives
     /// it at hop 16 (ttl 0) drops every message as ttlExpired.
-    @Test(arguments: Transport.allCases, SwitchTests.hopCounts)
-    func ttlLimitsHops(over transport: Transport, hops: Int) async throws {
+    @Test(arguments: ConformanceTransport.suite, SwitchTests.hopCounts)
+    func ttlLimitsHops(over transport: ConformanceTransport, hops: Int) async throws {
         let server = Socket()
         let serverAddress = try server.listen(transport.uniqueAddress("switch-server"))
 
@@ -26,7 +26,7 @@ struct SwitchTests {
             let front = Socket()
             try await Marry.connect(back, to: targetSocket, at: target)
             targetSocket = front
-            let frontAddress = try front.listen(Transport.inproc.uniqueAddress("switch"))
+            let frontAddress = try front.listen(ConformanceTransport.inproc.uniqueAddress("switch"))
             switches.append(Switch(back: back, front: front))
             target = "\(frontAddress)"
         }
@@ -121,7 +121,7 @@ struct SwitchTests {
         let back = Socket()
         let front = Socket()
         try await Marry.connect(back, to: server, over: .inproc, label: "bp-server")
-        let frontAddress = try front.listen(Transport.inproc.uniqueAddress("bp-front"))
+        let frontAddress = try front.listen(ConformanceTransport.inproc.uniqueAddress("bp-front"))
         let hub = Switch(back: back, front: front)
 
         let gone = Socket()

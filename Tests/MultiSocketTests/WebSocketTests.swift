@@ -84,9 +84,9 @@ struct WebSocketTransportTests {
         let boundA = try a.listen("ws://127.0.0.1:0/a")
         let wsPort = try #require(port(of: boundA))
         #expect(wsPort != 0)
-        #expect(boundA == .ws(host: "127.0.0.1", port: wsPort, path: "/a"))
+        #expect(boundA == Address(scheme: "ws", host: "127.0.0.1", port: wsPort, path: "/a"))
         let boundB = try b.listen("ws://127.0.0.1:\(wsPort)/b")
-        #expect(boundB == .ws(host: "127.0.0.1", port: wsPort, path: "/b"))
+        #expect(boundB == Address(scheme: "ws", host: "127.0.0.1", port: wsPort, path: "/b"))
         #expect(throws: MultiSocketError(.addressInUse)) { try b.listen("ws://127.0.0.1:\(wsPort)/a") }
         #expect(throws: MultiSocketError(.addressInUse)) { try a.listen("ws://127.0.0.1:\(wsPort)/a") }
         #expect(throws: MultiSocketError(.addressInUse)) { try b.listen("tcp://127.0.0.1:\(wsPort)") }
@@ -115,7 +115,7 @@ struct WebSocketTransportTests {
 
         await clientA.close()
         await a.close()
-        let late = Socket(options: SocketOptions(reconnect: false))
+        let late = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         await #expect(throws: MultiSocketError(.connectionRefused)) { try await late.dial("\(boundA)") }
         await late.close()
         try await WS.expectStillServes(b, at: boundB)
@@ -145,7 +145,7 @@ struct WebSocketTransportTests {
         #expect(header.hasPrefix("HTTP/1.1 404 "))
         #expect(await raw.readUntilClosed().isClosed)
 
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         await #expect(throws: MultiSocketError(.connectionRefused)) {
             try await client.dial("ws://127.0.0.1:\(wsPort)/unknown")
         }
@@ -284,7 +284,7 @@ struct WebSocketTransportTests {
     /// and closes only its connection.
     @Test(arguments: WebSocketTransportTests.violations)
     func violationClosesThePipe(_ violation: Violation) async throws {
-        let server = Socket(options: SocketOptions(maxReceiveSize: 1024))
+        let server = Socket(options: SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: 1024))))
         let bound = try server.listen("ws://127.0.0.1:0/strict")
         let events = server.events()
         let raw = try PlainClient(port: try #require(port(of: bound)))
@@ -310,9 +310,9 @@ struct WebSocketTransportTests {
     /// Raw pipes over ws: each binary message carries plain content; start and end are explicit.
     @Test func rawPipesCarryPlainContent() async throws {
         let server = Socket()
-        let bound = try server.listen("ws://127.0.0.1:0/raw", raw: true)
+        let bound = try server.listen("ws://127.0.0.1:0/raw?raw=true")
         let client = Socket()
-        try await client.dial("\(bound)", raw: true)
+        try await client.dial("\(bound)")  // the bound address keeps the query: this end is raw too
         let clientSide = try await client.receive()
         #expect(clientSide.kind == .connected)
         let serverSide = try await server.receive()
@@ -336,7 +336,7 @@ struct WebSocketTransportTests {
     /// A hand-made client on a raw ws listener: no subprotocol, plain content in a binary message.
     @Test func plainWebSocketClientOnARawListener() async throws {
         let server = Socket()
-        let bound = try server.listen("ws://127.0.0.1:0/raw", raw: true)
+        let bound = try server.listen("ws://127.0.0.1:0/raw", options: EndpointOptions(raw: true))
         let raw = try PlainClient(port: try #require(port(of: bound)))
         defer { raw.close() }
         try raw.write(WS.http(WS.requestLines(path: "/raw").filter { !$0.hasPrefix("Sec-WebSocket-Protocol") }))
@@ -357,15 +357,15 @@ struct WebSocketTransportTests {
     /// Framed and raw ends do not mix: the handshake fails with a typed error.
     @Test func framedAndRawEndsRefuseEachOther() async throws {
         let rawServer = Socket()
-        let rawBound = try rawServer.listen("ws://127.0.0.1:0/raw", raw: true)
-        let framed = Socket(options: SocketOptions(reconnect: false))
+        let rawBound = try rawServer.listen("ws://127.0.0.1:0/raw", options: EndpointOptions(raw: true))
+        let framed = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         await #expect(throws: MultiSocketError(.protocolMismatch)) { try await framed.dial("\(rawBound)") }
 
         let framedServer = Socket()
         let framedBound = try framedServer.listen("ws://127.0.0.1:0/framed")
-        let rawClient = Socket(options: SocketOptions(reconnect: false))
+        let rawClient = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         await #expect(throws: MultiSocketError(.protocolMismatch)) {
-            try await rawClient.dial("\(framedBound)", raw: true)
+            try await rawClient.dial("\(framedBound)?raw=true")
         }
         #expect(framedServer.statistics.pipesAdded == 0)
         for socket in [rawServer, framed, framedServer, rawClient] { await socket.close() }
@@ -420,7 +420,7 @@ struct WebSocketClientTests {
     @Test(arguments: WebSocketClientTests.badResponses)
     func badResponseFailsTheDial(_ bad: BadResponse) async throws {
         let listener = try PlainListener()
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         let dialing = Task { try await client.dial("ws://127.0.0.1:\(listener.port)/x") }
         let (connection, key) = try await acceptRequest(on: listener)
         if let response = bad.response(key) { try connection.write(response) } else { connection.close() }
@@ -434,7 +434,7 @@ struct WebSocketClientTests {
     /// close frame is answered and ends the pipe.
     @Test func framesBehindTheResponsePingAndServerClose() async throws {
         let listener = try PlainListener()
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         let dialing = Task { try await client.dial("ws://127.0.0.1:\(listener.port)/x") }
         let (connection, key) = try await acceptRequest(on: listener)
         defer { connection.close() }
@@ -463,7 +463,7 @@ struct WebSocketClientTests {
 
     @Test func maskedServerFrameIsRejected() async throws {
         let listener = try PlainListener()
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         let events = client.events()
         let dialing = Task { try await client.dial("ws://127.0.0.1:\(listener.port)/x") }
         let (connection, key) = try await acceptRequest(on: listener)
@@ -487,7 +487,7 @@ struct WebSocketClientTests {
     /// Closing our side sends a close frame first.
     @Test func closingSendsACloseFrame() async throws {
         let listener = try PlainListener()
-        let client = Socket(options: SocketOptions(reconnect: false))
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         let dialing = Task { try await client.dial("ws://127.0.0.1:\(listener.port)/x") }
         let (connection, key) = try await acceptRequest(on: listener)
         defer { connection.close() }

@@ -18,8 +18,8 @@ private func checkRounds(_ nodes: [Bus], names: [String]) async throws {
 
 @Suite(.timeLimit(.minutes(1)))
 struct BusTests {
-    @Test(arguments: Transport.allCases)
-    func fullMeshOfFive(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func fullMeshOfFive(over transport: ConformanceTransport) async throws {
         let nodes = (0..<5).map { _ in Bus() }
         var addresses: [String] = []
         for node in nodes { addresses.append("\(try node.listen(transport.uniqueAddress("bus")))") }
@@ -31,8 +31,8 @@ struct BusTests {
         for node in nodes { await node.close() }
     }
 
-    @Test(arguments: Transport.allCases)
-    func busThroughDevice(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func busThroughDevice(over transport: ConformanceTransport) async throws {
         let device = BusDevice()
         let nodes = (0..<4).map { _ in Bus() }
         let address = try device.listen(transport.uniqueAddress("busdev"))
@@ -45,8 +45,8 @@ struct BusTests {
         await device.wait()
     }
 
-    @Test(arguments: Transport.allCases)
-    func twoMeshesJoinedBySwitch(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func twoMeshesJoinedBySwitch(over transport: ConformanceTransport) async throws {
         let options = SocketOptions(identity: .bus)
         let front = Socket(sender: .toAll, receiver: .all, options: options)
         let back = Socket(sender: .toAll, receiver: .all, options: options)

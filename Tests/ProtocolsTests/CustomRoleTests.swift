@@ -63,8 +63,8 @@ private final class Asker: ProtocolRole, PipeObserver {
 
 @Suite(.timeLimit(.minutes(1)))
 struct CustomRoleTests {
-    @Test(arguments: [Transport.inproc, .tcp])
-    func aRoleFromOutsideThePackageDoesARoundTripWithThePublicSeams(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.inproc, .tcp])
+    func aRoleFromOutsideThePackageDoesARoundTripWithThePublicSeams(over transport: ConformanceTransport) async throws {
         let asker = Asker()
         let rep = Rep()
         let address = try rep.listen(transport.uniqueAddress("asker"))
@@ -89,7 +89,7 @@ struct CustomRoleTests {
         let asker = Asker()
         asker.socket.removePipeObserver(asker)
         let rep = Rep()
-        let address = try rep.listen(Transport.inproc.uniqueAddress("unobserved"))
+        let address = try rep.listen(ConformanceTransport.inproc.uniqueAddress("unobserved"))
         let events = asker.socket.events()
         try await asker.socket.dial("\(address)")
         try await withTimeout(10, "the pipe event") {
@@ -140,8 +140,8 @@ struct CustomRoleTests {
 
 @Suite(.timeLimit(.minutes(1)))
 struct TrySendToTests {
-    @Test(arguments: [Transport.inproc, .tcp])
-    func trySendToAnswersAlongThePathOrSaysWhyNot(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.inproc, .tcp])
+    func trySendToAnswersAlongThePathOrSaysWhyNot(over transport: ConformanceTransport) async throws {
         let asker = Asker()
         let server = Socket(sender: .toDest, receiver: .all, options: SocketOptions(identity: .rep))
         let address = try server.listen(transport.uniqueAddress("trysendto"))

@@ -5,7 +5,7 @@ import Synchronization
 /// Connects `client` to `server` (listening on a fresh address) and returns the address.
 @discardableResult
 func connect(_ client: some ProtocolRole, to server: some ProtocolRole,
-             over transport: Transport) async throws -> String {
+             over transport: ConformanceTransport) async throws -> String {
     try await Marry.connect(client.socket, to: server.socket, over: transport, label: "proto")
 }
 

@@ -9,8 +9,8 @@ struct HostileRequesterTests {
     /// effort: once its pipe is full they are dropped and counted, so the workers never park on it and
     /// a well-behaved requester is served promptly throughout. (Replies that waited for room wedged every
     /// worker on the first full pipe.)
-    @Test(arguments: [Transport.tcp, Transport.ipc])
-    func requesterThatNeverReadsCannotStallTheWorkers(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.tcp, ConformanceTransport.ipc])
+    func requesterThatNeverReadsCannotStallTheWorkers(over transport: ConformanceTransport) async throws {
         let rep = Rep()
         let address = try rep.listen(transport.uniqueAddress("nonreader"))
         let serving = Task { try await rep.serve(workers: 2) { $0.body } }

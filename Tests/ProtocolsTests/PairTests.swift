@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct PairTests {
-    @Test(arguments: Transport.allCases)
-    func exchangeBothWays(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func exchangeBothWays(over transport: ConformanceTransport) async throws {
         let a = Pair()
         let b = Pair()
         try await connect(a, to: b, over: transport)
@@ -17,8 +17,8 @@ struct PairTests {
         await b.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func secondPeerWaitsUntilTheFirstLeaves(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func secondPeerWaitsUntilTheFirstLeaves(over transport: ConformanceTransport) async throws {
         let server = Pair()
         let first = Pair()
         let second = Pair()
@@ -28,7 +28,7 @@ struct PairTests {
         try await first.send(bytes("from first"))
         #expect(text(try await server.receive().content) == "from first")
         #expect(server.statistics.pipes == 1)
-        #expect(server.socket.options.pipeLimit == 1)
+        #expect(server.socket.connector.pipeLimit == 1)
         await first.close()
         // Only now is the second peer admitted and served.
         #expect(text(try await server.receive().content) == "from second")

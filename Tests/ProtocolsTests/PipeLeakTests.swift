@@ -52,7 +52,7 @@ struct PipeLeakTests {
             census.add(pipe)
             return nil
         }))
-        let address = try socket.listen(Transport.ipc.uniqueAddress("leak"))
+        let address = try socket.listen(ConformanceTransport.ipc.uniqueAddress("leak"))
         let cycles = Self.cycles
         try await offloaded {
             Result { () throws -> Void in

@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct PubSubTests {
-    @Test(arguments: Transport.allCases)
-    func subscribersFilterByPrefix(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func subscribersFilterByPrefix(over transport: ConformanceTransport) async throws {
         let pub = Pub()
         let topicA = Sub(), everything = Sub(), onlyEnd = Sub()
         topicA.subscribe("a")
@@ -29,8 +29,8 @@ struct PubSubTests {
         for role in [pub, topicA, everything, onlyEnd] as [any ProtocolRole] { await role.close() }
     }
 
-    @Test(arguments: Transport.allCases)
-    func subscriptionsChangeAtAnyTime(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func subscriptionsChangeAtAnyTime(over transport: ConformanceTransport) async throws {
         let pub = Pub()
         let sub = Sub()
         try await connect(sub, to: pub, over: transport)
@@ -50,8 +50,8 @@ struct PubSubTests {
         await sub.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func slowSubscriberNeverBlocksThePublisher(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func slowSubscriberNeverBlocksThePublisher(over transport: ConformanceTransport) async throws {
         let pub = Pub(options: SocketOptions(sendQueueSize: 4, linger: .milliseconds(200)))
         let slow = Sub(options: SocketOptions(receiveQueueSize: 1))
         let fast = Sub()

@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct PushPullTests {
-    @Test(arguments: Transport.allCases)
-    func pushSpreadsOverPullers(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func pushSpreadsOverPullers(over transport: ConformanceTransport) async throws {
         let push = Push()
         let pulls = [Pull(), Pull(), Pull()]
         let address = try push.listen(transport.uniqueAddress("push"))
@@ -32,8 +32,8 @@ struct PushPullTests {
         await push.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func pullReceivesFromAllPushers(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func pullReceivesFromAllPushers(over transport: ConformanceTransport) async throws {
         let pull = Pull()
         let pushes = [Push(), Push(), Push()]
         let address = try pull.listen(transport.uniqueAddress("pull"))

@@ -20,10 +20,10 @@ private final class Claim: Sendable {
 /// A request whose pipe dies before the reply: resent at once to another peer, or failed at once.
 @Suite(.timeLimit(.minutes(1)))
 struct ReqPeerLossTests {
-    static let transports: [Transport] = [.inproc, .ipc, .tcp]
+    static let transports: [ConformanceTransport] = [.inproc, .ipc, .tcp]
 
     /// A requester dialed to two fresh repliers, both pipes up.
-    private func requesterWithTwoRepliers(over transport: Transport, resendOnPeerLoss: Bool) async throws
+    private func requesterWithTwoRepliers(over transport: ConformanceTransport, resendOnPeerLoss: Bool) async throws
         -> (Req, [Rep])
     {
         let req = Req(resendOnPeerLoss: resendOnPeerLoss)
@@ -46,7 +46,7 @@ struct ReqPeerLossTests {
     }
 
     @Test(arguments: transports)
-    func aRequestWhosePeerDiesIsAnsweredByAnotherAtOnce(over transport: Transport) async throws {
+    func aRequestWhosePeerDiesIsAnsweredByAnotherAtOnce(over transport: ConformanceTransport) async throws {
         let (req, reps) = try await requesterWithTwoRepliers(over: transport, resendOnPeerLoss: true)
         let claim = Claim()
         try await withTimeout(10, "the resent request's reply") {
@@ -68,7 +68,7 @@ struct ReqPeerLossTests {
     }
 
     @Test(arguments: transports)
-    func withResendingOffARequestWhosePeerDiesFailsAtOnce(over transport: Transport) async throws {
+    func withResendingOffARequestWhosePeerDiesFailsAtOnce(over transport: ConformanceTransport) async throws {
         let (req, reps) = try await requesterWithTwoRepliers(over: transport, resendOnPeerLoss: false)
         let claim = Claim()
         try await withTimeout(10, "the failed request") {
@@ -89,8 +89,8 @@ struct ReqPeerLossTests {
         await req.close()
     }
 
-    @Test(arguments: [Transport.inproc, .tcp])
-    func closingTheRequesterFailsItsRequestsWithClosedNotAsLostPeers(over transport: Transport) async throws {
+    @Test(arguments: [ConformanceTransport.inproc, .tcp])
+    func closingTheRequesterFailsItsRequestsWithClosedNotAsLostPeers(over transport: ConformanceTransport) async throws {
         let req = Req(resendOnPeerLoss: false)
         let rep = Rep()
         try await connect(req, to: rep, over: transport)

@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct ReqRepTests {
-    @Test(arguments: Transport.allCases)
-    func concurrentRequestsGetTheirOwnReplies(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func concurrentRequestsGetTheirOwnReplies(over transport: ConformanceTransport) async throws {
         let req = Req()
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
@@ -27,8 +27,8 @@ struct ReqRepTests {
         await req.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func workersServeSlowRequestsInParallel(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func workersServeSlowRequestsInParallel(over transport: ConformanceTransport) async throws {
         let req = Req()
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
@@ -56,8 +56,8 @@ struct ReqRepTests {
         await req.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func timeoutThenLateReplyIsDroppedAndCounted(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func timeoutThenLateReplyIsDroppedAndCounted(over transport: ConformanceTransport) async throws {
         let req = Req()
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
@@ -108,8 +108,8 @@ struct ReqRepTests {
         await req.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func resendAfterIntervalGetsAnswered(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func resendAfterIntervalGetsAnswered(over transport: ConformanceTransport) async throws {
         let req = Req()
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
@@ -124,8 +124,8 @@ struct ReqRepTests {
         await rep.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func cancellationAbandonsTheRequest(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func cancellationAbandonsTheRequest(over transport: ConformanceTransport) async throws {
         let req = Req()
         let rep = Rep()
         try await connect(req, to: rep, over: transport)
@@ -161,7 +161,7 @@ struct ReqRepTests {
         let reps = [Rep(), Rep(), Rep()]
         let address = try await connect(req, to: reps[0], over: .inproc)
         for rep in reps.dropFirst() {
-            let own = try rep.listen(Transport.inproc.uniqueAddress("rep"))
+            let own = try rep.listen(ConformanceTransport.inproc.uniqueAddress("rep"))
             try await connect(req, to: rep, at: "\(own)")
         }
         _ = address

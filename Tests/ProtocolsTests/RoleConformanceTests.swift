@@ -130,8 +130,8 @@ struct PeerMismatchTests {
         }
     }
 
-    @Test(arguments: Transport.allCases)
-    func pushDialingSubIsRefused(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func pushDialingSubIsRefused(over transport: ConformanceTransport) async throws {
         let push = Push()
         let sub = Sub()
         let reason = try await refusal(push, sub) {
@@ -149,7 +149,7 @@ struct PeerMismatchTests {
         let a = kinds.0.make()
         let b = kinds.1.make()
         let reason = try await refusal(a, b) {
-            let address = try b.listen(Transport.inproc.uniqueAddress("mismatch"))
+            let address = try b.listen(ConformanceTransport.inproc.uniqueAddress("mismatch"))
             try await a.dial(address)
         }
         #expect(reason != nil)

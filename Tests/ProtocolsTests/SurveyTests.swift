@@ -4,8 +4,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(1)))
 struct SurveyTests {
-    @Test(arguments: Transport.allCases)
-    func surveyCollectsEveryAnswer(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func surveyCollectsEveryAnswer(over transport: ConformanceTransport) async throws {
         let surveyor = Surveyor()
         let respondents = [Respondent(), Respondent(), Respondent()]
         let address = try surveyor.listen(transport.uniqueAddress("survey"))
@@ -30,8 +30,8 @@ struct SurveyTests {
         await surveyor.close()
     }
 
-    @Test(arguments: Transport.allCases)
-    func answersToAnOldSurveyAreDropped(over transport: Transport) async throws {
+    @Test(arguments: ConformanceTransport.suite)
+    func answersToAnOldSurveyAreDropped(over transport: ConformanceTransport) async throws {
         let surveyor = Surveyor()
         let respondent = Respondent()
         try await connect(respondent, to: surveyor, over: transport)

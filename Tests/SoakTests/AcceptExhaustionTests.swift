@@ -30,7 +30,7 @@ struct AcceptExhaustionTests {
     private static func exhaust(_ address: String) async throws -> [Req] {
         var clients: [Req] = []
         for index in 0..<spare {
-            let client = Req(options: SocketOptions(reconnect: false))
+            let client = Req(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
             try await client.dial(address)
             let request = body(UInt64(index))
             #expect(try await client.request(request, timeout: .seconds(10)) == request)
@@ -45,7 +45,7 @@ struct AcceptExhaustionTests {
         let clients = try await Self.exhaust(address)
 
         // Connected as far as the kernel goes (it waits in the listen backlog); the server's accept fails.
-        let late = Req(options: SocketOptions(reconnect: false))
+        let late = Req(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
         try await late.dial(address)
         let lateRequest = Self.body(100)
         let lateReply = Task { try await late.request(lateRequest, timeout: .seconds(15)) }

@@ -37,8 +37,8 @@ struct ServerRestartTests {
         defer { first.kill(SIGKILL) }
         try await first.line("the first server listening") { $0 == "listening \(address)" }
 
-        let push = Push(options: SocketOptions(minReconnectInterval: .milliseconds(20),
-                                               maxReconnectInterval: .milliseconds(200)))
+        let push = Push(options: SocketOptions(connector: .init(endpoint: .init(
+            minReconnectInterval: .milliseconds(20), maxReconnectInterval: .milliseconds(200)))))
         try await push.dial(address)
         let events = push.events()
         let peer: UInt32 = 7

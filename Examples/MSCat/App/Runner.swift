@@ -43,7 +43,7 @@ struct Runner: Sendable {
     /// Runs to completion.
     /// - Throws: ``Failure`` or ``MultiSocketError`` when connecting, sending or closing fails.
     func run() async throws {
-        var socketOptions = SocketOptions(maxReceiveSize: Self.maxReceiveSize)
+        var socketOptions = SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: Self.maxReceiveSize)))
         socketOptions.linger = options.sendTimeout ?? socketOptions.linger
         switch options.role {
         case .req:

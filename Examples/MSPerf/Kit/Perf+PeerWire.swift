@@ -10,7 +10,7 @@ extension Perf {
     static func peerEchoServer(_ wire: PeerWire, _ address: String, _ bound: (Address) -> Void) async throws {
         let socket = Socket()
         let events = socket.events()
-        bound(try socket.listen(address, raw: true))
+        bound(try socket.listen(address, options: EndpointOptions(raw: true)))
         var openings: [UInt32: [UInt8]] = [:]  // the opening read so far, per pipe, until it is complete
         try await serve(socket, peers: events) {
             let message = try await socket.receive()
@@ -46,7 +46,7 @@ extension Perf {
                                _ roundtrips: Int) async throws -> Duration {
         let socket = Socket()
         return try await closing(socket) {
-            try await socket.dial(address, raw: true)
+            try await socket.dial(address, options: EndpointOptions(raw: true))
             var input = RawInput(socket)
             let path = try await input.connected()
             try await socket.sendTo(path, wire.opening(server: false))

@@ -18,24 +18,29 @@ public final class Connector: Sendable {
         var dialerOfPipe: [UInt32: Dialer] = [:]
         var listeners: [String: any TransportListener] = [:]
         var backlog = Ring<Waiting>()
-        var limit: Int?
+        /// The settings, with the live pipe limit.
+        var options: ConnectorOptions
         var handler: (any ConnectorHandler)?
 
         var atLimit: Bool {
-            guard let limit else { return false }
+            guard let limit = options.pipeLimit else { return false }
             return pipes.count + adding >= limit
         }
     }
 
-    /// The connector's settings. ``pipeLimit`` can be changed later.
-    public let options: ConnectorOptions
+    /// The connector's settings, with the live ``pipeLimit``.
+    public var options: ConnectorOptions {
+        state.withLock { $0.options }
+    }
+    /// How many messages each pipe's outbound queue holds (the owning socket's send queue size).
+    private let pipeQueueSize: Int
     private let reactor: Reactor
     private let state: Locked<State>
 
-    package init(options: ConnectorOptions, reactor: Reactor = ReactorGroup.default.home) {
-        self.options = options
+    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.home) {
+        self.pipeQueueSize = pipeQueueSize
         self.reactor = reactor
-        self.state = Locked(State(limit: options.pipeLimit))
+        self.state = Locked(State(options: options))
     }
 
     /// Sets the owner that vets and receives pipes: once before dialing or listening, and to `nil` after
@@ -48,19 +53,20 @@ public final class Connector: Sendable {
 
     /// Dials `address` and keeps the connection up, redialing with backoff whenever it is lost.
     ///
+    /// The endpoint uses `options` (by default ``ConnectorOptions/endpoint``), with the address's query
+    /// applied over them: `tcp://host:1234?raw=true` dials a raw peer whatever `options` say.
     /// With `waitForConnection` (the default) the first attempt completes before this returns, and its
     /// failure is thrown (the dialer is then discarded). Without it, the call returns at once and the
     /// dialer keeps trying in the background, reporting failures as events.
-    /// With `raw`, the peer is a plain byte stream, not a multisocket peer (see ``MessagePipe/isRaw``).
-    /// Cancellation does not interrupt the first attempt, which is short.
-    /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
-    ///   `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the path),
-    ///   `addressInUse` (a dialer for this address exists), `closed`, and for ws `protocolMismatch` (a
+    /// Runs on the caller's task; cancellation does not interrupt the first attempt, which is short.
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
+    ///   inproc), `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the
+    ///   path), `addressInUse` (a dialer for this address exists), `closed`, and for ws `protocolMismatch` (a
     ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`.
-    public func dial(_ address: String, waitForConnection: Bool = true, raw: Bool = false) async throws {
-        let parsed = try Self.parse(address, raw: raw)
-        let dialer = Dialer(text: address, address: parsed, options: options, raw: raw, reactor: reactor,
-                            connector: self)
+    public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        let endpoint = try resolve(address, options)
+        let dialer = Dialer(text: address, address: endpoint.address, transport: endpoint.transport,
+                            options: endpoint.options, reactor: reactor, connector: self)
         let paused = try state.withLock { state throws(MultiSocketError) -> Bool in
             if state.closed || !state.accepting { throw MultiSocketError(.closed, "connector closed") }
             if state.dialers.contains(where: { $0.text == address }) {
@@ -94,22 +100,25 @@ public final class Connector: Sendable {
     }
 
     /// Listens on `address` and returns the address actually bound (a tcp or ws port 0 replaced by the real
-    /// port), ready to be dialed. ws listeners in one process share a host and port under different paths.
+    /// port; the query kept), ready to be dialed. ws listeners in one process share a host and port under
+    /// different paths.
     ///
-    /// With `raw`, accepted peers are plain byte streams (see ``MessagePipe/isRaw``).
-    /// - Throws: ``MultiSocketError`` with code `badAddress` (also for `raw` over inproc),
-    ///   `unsupportedScheme`, `addressInUse` or `closed`.
+    /// The endpoint uses `options` (by default ``ConnectorOptions/endpoint``), with the address's query
+    /// applied over them. Runs on the caller's thread; accepted connections arrive on the reactor thread.
+    /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
+    ///   inproc), `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
-    public func listen(_ address: String, raw: Bool = false) throws -> Address {
-        let parsed = try Self.parse(address, raw: raw)
+    public func listen(_ address: String, options: EndpointOptions? = nil) throws -> Address {
+        let endpoint = try resolve(address, options)
         if state.withLock({ $0.closed || !$0.accepting }) { throw MultiSocketError(.closed, "connector closed") }
-        let listener = try Transports.listen(parsed, options: options.pipeOptions(raw: raw), reactor: reactor) { [self] link in
-            _ = add(link, address: address, dialer: nil)
+        let listener = try endpoint.transport.listen(endpoint.address, options: endpoint.options, reactor: reactor) {
+            [self, reactor] connection in
+            _ = add(connection.makeLink(options: endpoint.options, reactor: reactor), address: address, dialer: nil)
         }
         let bound = listener.address
         let kept = state.withLock { state -> Bool in
             guard !state.closed else { return false }
-            state.listeners["\(bound)"] = listener
+            state.listeners["\(bound.endpoint)"] = listener
             return true
         }
         if !kept {
@@ -119,16 +128,31 @@ public final class Connector: Sendable {
         return bound
     }
 
-    private static func parse(_ address: String, raw: Bool) throws(MultiSocketError) -> Address {
-        let parsed = try Address(address)
-        if raw, case .inproc = parsed { throw MultiSocketError(.badAddress, "raw pipes need a stream transport") }
-        return parsed
+    /// An endpoint to open: the parsed address, its transport, and the options its pipes get.
+    private struct Endpoint {
+        var address: Address
+        var transport: any Transport
+        var options: PipeOptions
     }
 
-    /// Stops listening on `address` (as given, or as returned by ``listen(_:raw:)``); accepted pipes stay.
-    /// When this returns, the address can be listened on again.
+    /// Parses `text` and settles its endpoint's options: `options` or the defaults, the query over them,
+    /// checked by the transport.
+    private func resolve(_ text: String, _ options: EndpointOptions?) throws(MultiSocketError) -> Endpoint {
+        let (address, transport) = try Address.parse(text)
+        do {
+            let endpoint = try (options ?? self.options.endpoint).applying(address.query)
+            try transport.validate(address, options: endpoint)
+            return Endpoint(address: address, transport: transport,
+                            options: PipeOptions(endpoint: endpoint, sendQueueSize: pipeQueueSize))
+        } catch {
+            throw MultiSocketError(error.code, "'\(text)': \(error.context)")
+        }
+    }
+
+    /// Stops listening on `address` (as given, or as returned by ``listen(_:options:)``; the query does not
+    /// matter); accepted pipes stay. When this returns, the address can be listened on again.
     public func stopListening(_ address: String) async {
-        let bound = (try? Address(address)).map { "\($0)" } ?? address
+        let bound = (try? Address(address)).map { "\($0.endpoint)" } ?? address
         let listener = state.withLock { state in
             state.listeners.removeValue(forKey: bound) ?? state.listeners.removeValue(forKey: address)
         }
@@ -150,9 +174,9 @@ public final class Connector: Sendable {
     /// The most pipes at once, or `nil` for no limit. Changing it takes effect at once: lowering it keeps
     /// existing pipes but admits no new ones; raising it admits waiting connections and resumes dialers.
     public var pipeLimit: Int? {
-        get { state.withLock { $0.limit } }
+        get { state.withLock { $0.options.pipeLimit } }
         set {
-            state.withLock { $0.limit = newValue }
+            state.withLock { $0.options.pipeLimit = newValue }
             recheckLimit()
         }
     }
@@ -169,7 +193,7 @@ public final class Connector: Sendable {
         let admission = state.withLock { state -> Admission in
             if state.closed || !state.accepting { return .refused }
             if state.atLimit {
-                guard dialer == nil, state.backlog.count < options.backlog else { return .refused }
+                guard dialer == nil, state.backlog.count < state.options.backlog else { return .refused }
                 state.backlog.append(Waiting(link: link, address: address))
                 return .waiting
             }
@@ -254,7 +278,10 @@ public final class Connector: Sendable {
     /// Returns whether both sides admitted their pipe.
     @discardableResult
     package func join(_ other: Connector) -> Bool {
-        let (mine, theirs) = InprocTransport.pair((options.pipeOptions(raw: false), other.options.pipeOptions(raw: false)))
+        let (mine, theirs) = InprocTransport.pair((
+            PipeOptions(endpoint: options.endpoint, sendQueueSize: pipeQueueSize),
+            PipeOptions(endpoint: other.options.endpoint, sendQueueSize: other.pipeQueueSize)
+        ))
         let first = add(mine, address: "inproc://pair", dialer: nil)
         let second = other.add(theirs, address: "inproc://pair", dialer: nil)
         if !(first && second) {

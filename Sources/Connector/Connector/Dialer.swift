@@ -17,18 +17,19 @@ final class Dialer: Sendable {
 
     let text: String
     let address: Address
-    private let options: ConnectorOptions
-    private let raw: Bool
+    private let transport: any Transport
+    /// The endpoint's settings: its pipes' and the reconnect intervals.
+    private let options: PipeOptions
     private let reactor: Reactor
     private let connector: Connector
     private let state: Locked<State>
 
-    init(text: String, address: Address, options: ConnectorOptions, raw: Bool, reactor: Reactor,
+    init(text: String, address: Address, transport: any Transport, options: PipeOptions, reactor: Reactor,
          connector: Connector) {
         self.text = text
         self.address = address
+        self.transport = transport
         self.options = options
-        self.raw = raw
         self.reactor = reactor
         self.connector = connector
         self.state = Locked(State(backoff: options.minReconnectInterval))
@@ -55,10 +56,11 @@ final class Dialer: Sendable {
             return
         }
         let pipeReactor = reactor.nextForPipe()
-        Transports.dial(address, options: options.pipeOptions(raw: raw), reactor: pipeReactor) { [self] result in
+        transport.dial(address, options: options, reactor: pipeReactor) { [self] result in
             switch result {
-            case .success(let link):
-                if connector.add(link, address: text, dialer: self) {
+            case .success(let connection):
+                if connector.add(connection.makeLink(options: options, reactor: pipeReactor), address: text,
+                                 dialer: self) {
                     state.withLock { state in
                         if case .connecting = state.phase { state.phase = .connected }
                         state.backoff = options.minReconnectInterval

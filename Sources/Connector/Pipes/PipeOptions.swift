@@ -1,25 +1,21 @@
-/// Per-pipe settings a transport needs when it makes a link.
-package struct PipeOptions: Sendable {
-    /// The largest content accepted on receive, or `nil` for no limit.
-    package var maxReceiveSize: Int?
+/// The resolved settings of one endpoint's pipes, as a transport gets them: the endpoint's options (the
+/// socket's defaults or those passed to `dial`/`listen`, with the address's query applied) and the queue
+/// size of the socket that owns them. Fields of ``EndpointOptions`` read through (`options.raw`).
+@dynamicMemberLookup
+public struct PipeOptions: Sendable, Hashable {
+    /// The endpoint's options.
+    public var endpoint: EndpointOptions
     /// How many messages a pipe's outbound queue holds beyond what the transport has taken.
-    package var sendQueueSize: Int
-    /// Whether TCP links disable Nagle's algorithm.
-    package var tcpNoDelay: Bool
-    /// Whether TCP links send keep-alive probes.
-    package var tcpKeepAlive: Bool
-    /// How long a frame may take to arrive once its first byte has, or `nil` for no limit.
-    package var partialFrameTimeout: Duration?
-    /// Whether links carry plain bytes (a raw peer) instead of frames.
-    package var raw: Bool
+    public var sendQueueSize: Int
 
-    package init(maxReceiveSize: Int?, sendQueueSize: Int, tcpNoDelay: Bool, tcpKeepAlive: Bool = true,
-                 partialFrameTimeout: Duration? = .seconds(30), raw: Bool = false) {
-        self.maxReceiveSize = maxReceiveSize
+    /// Creates resolved options.
+    public init(endpoint: EndpointOptions = EndpointOptions(), sendQueueSize: Int = 64) {
+        self.endpoint = endpoint
         self.sendQueueSize = sendQueueSize
-        self.tcpNoDelay = tcpNoDelay
-        self.tcpKeepAlive = tcpKeepAlive
-        self.partialFrameTimeout = partialFrameTimeout
-        self.raw = raw
+    }
+
+    /// A field of ``endpoint``.
+    public subscript<Value>(dynamicMember field: KeyPath<EndpointOptions, Value>) -> Value {
+        endpoint[keyPath: field]
     }
 }

@@ -1,38 +1,29 @@
-/// Dispatches dial and listen to the transport an address names.
-enum Transports {
-    static func dial(
-        _ address: Address,
-        options: PipeOptions,
-        reactor: Reactor,
-        completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
-    ) {
-        switch address {
-        case .tcp, .ipc:
-            StreamTransport.dial(address, options: options, reactor: reactor, completion: completion)
-        case .ws:
-            WebSocketTransport.dial(address, options: options, reactor: reactor, completion: completion)
-        case .inproc(let name):
-            do {
-                completion(.success(try InprocTransport.dial(name, options: options)))
-            } catch {
-                completion(.failure(error))
-            }
+/// The process-wide table of transports, keyed by scheme: what ``Address`` parsing, dialing and listening
+/// look up. tcp, ipc, ws and inproc are registered from the start.
+///
+/// Every member may be called from any thread; the table sits behind a lock held only to read or replace
+/// an entry.
+public enum Transports {
+    private static let table = Locked<[String: any Transport]>(Dictionary(
+        uniqueKeysWithValues: builtIn.flatMap { transport in transport.schemes.map { ($0, transport) } }
+    ))
+    private static var builtIn: [any Transport] { [TCPTransport(), IPCTransport(), WSTransport(), InprocTransport()] }
+
+    /// Registers `transport` for each of its ``Transport/schemes``, replacing whatever served them before
+    /// (a built-in too). Addresses parsed and endpoints opened afterwards use it; open ones keep theirs.
+    public static func register(_ transport: any Transport) {
+        table.withLock { table in
+            for scheme in transport.schemes { table[scheme.lowercased()] = transport }
         }
     }
 
-    static func listen(
-        _ address: Address,
-        options: PipeOptions,
-        reactor: Reactor,
-        accept: @escaping @Sendable (any PipeLink) -> Void
-    ) throws(MultiSocketError) -> any TransportListener {
-        switch address {
-        case .tcp, .ipc:
-            try StreamTransport.listen(address, options: options, reactor: reactor, accept: accept)
-        case .ws:
-            try WebSocketTransport.listen(address, options: options, reactor: reactor, accept: accept)
-        case .inproc(let name):
-            try InprocTransport.listen(name, options: options, accept: accept)
-        }
+    /// The transport registered for `scheme` (matched in lowercase), if any.
+    public static func transport(for scheme: String) -> (any Transport)? {
+        table.withLock { $0[scheme.lowercased()] }
+    }
+
+    /// The registered schemes, sorted.
+    public static var schemes: [String] {
+        table.withLock { $0.keys.sorted() }
     }
 }

@@ -1,37 +1,56 @@
 import Synchronization
 
-/// The inproc transport: a process-wide table of listener names.
-enum InprocTransport {
+/// The inproc transport (`inproc://name`): a process-wide table of listener names; messages pass between
+/// sockets as values, with no encoding, so it carries no raw pipes.
+struct InprocTransport: Transport {
     private static let listeners = Locked<[String: InprocListener]>([:])
     private static let dialCount = Atomic<Int>(0)
 
-    static func listen(
-        _ name: String,
+    var schemes: [String] { ["inproc"] }
+    var addressForm: AddressForm { .local }
+
+    /// Rejects raw pipes: there is no byte stream to carry them.
+    func validate(_ address: Address, options: EndpointOptions) throws(MultiSocketError) {
+        if options.raw { throw MultiSocketError(.badAddress, "raw pipes need a stream transport") }
+    }
+
+    /// Registers the name; a dial hands the listener's end to `accept` on the dialing thread.
+    func listen(
+        _ address: Address,
         options: PipeOptions,
-        accept: @escaping @Sendable (any PipeLink) -> Void
+        reactor: Reactor,
+        accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        let listener = InprocListener(name: name, options: options, accept: accept)
-        let taken = listeners.withLock { table -> Bool in
+        let name = address.path
+        let listener = InprocListener(name: name, address: address, options: options) { accept(.link($0)) }
+        let taken = Self.listeners.withLock { table -> Bool in
             if table[name] != nil { return true }
             table[name] = listener
             return false
         }
-        if taken { throw MultiSocketError(.addressInUse, "inproc://\(name)") }
+        if taken { throw MultiSocketError(.addressInUse, "\(address)") }
         return listener
     }
 
-    /// Connects at once: the listener's side is handed to its connector on the caller's thread.
-    static func dial(_ name: String, options: PipeOptions) throws(MultiSocketError) -> any PipeLink {
-        guard let listener = listeners.withLock({ $0[name] }) else {
-            throw MultiSocketError(.connectionRefused, "nobody listens on inproc://\(name)")
+    /// Connects at once, on the caller's thread: `completion` gets the dialer's end after the listener's
+    /// connector has been handed the other, or `connectionRefused` when nobody listens on the name.
+    func dial(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        completion: @escaping @Sendable (Result<TransportConnection, MultiSocketError>) -> Void
+    ) {
+        let name = address.path
+        guard let listener = Self.listeners.withLock({ $0[name] }) else {
+            return completion(.failure(MultiSocketError(.connectionRefused, "nobody listens on inproc://\(name)")))
         }
-        let number = dialCount.wrappingAdd(1, ordering: .relaxed).newValue
+        let number = Self.dialCount.wrappingAdd(1, ordering: .relaxed).newValue
         let dialerName = "inproc://\(name).dialer#\(number)"
         let channel = InprocChannel(options: (options, listener.options))
         let dialerEnd = InprocLink(channel: channel, side: 0, localAddress: dialerName, remoteAddress: "inproc://\(name)")
         let listenerEnd = InprocLink(channel: channel, side: 1, localAddress: "inproc://\(name)", remoteAddress: dialerName)
         listener.accept(listenerEnd)
-        return dialerEnd
+        completion(.success(.link(dialerEnd)))
     }
 
     /// Two connected ends with no listener, for joining sockets directly.
@@ -52,10 +71,11 @@ private final class InprocListener: TransportListener {
     let name: String
     let options: PipeOptions
     let accept: @Sendable (any PipeLink) -> Void
-    var address: Address { .inproc(name: name) }
+    let address: Address
 
-    init(name: String, options: PipeOptions, accept: @escaping @Sendable (any PipeLink) -> Void) {
+    init(name: String, address: Address, options: PipeOptions, accept: @escaping @Sendable (any PipeLink) -> Void) {
         self.name = name
+        self.address = address
         self.options = options
         self.accept = accept
     }

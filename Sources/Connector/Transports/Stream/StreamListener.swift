@@ -20,7 +20,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
          accept: @escaping @Sendable (any PipeLink) -> Void) {
         self.fd = fd
         self.address = address
-        if case .ipc(let path) = address { socketFileInode = Self.inode(of: path) } else { socketFileInode = nil }
+        socketFileInode = family == AF_UNIX ? Self.inode(of: address.path) : nil
         self.family = family
         self.options = options
         self.reactor = reactor
@@ -54,8 +54,8 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
                 retry.cancel(on: reactor)
                 reactor.deregister(fd, handler: self)
                 Glibc.close(fd)
-                if case .ipc(let path) = address, let inode = socketFileInode, Self.inode(of: path) == inode {
-                    unlink(path)
+                if let inode = socketFileInode, Self.inode(of: address.path) == inode {
+                    unlink(address.path)
                 }
                 continuation.resume()
             }

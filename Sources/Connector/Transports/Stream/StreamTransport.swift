@@ -66,13 +66,10 @@ enum StreamTransport {
         accept: @escaping @Sendable (any PipeLink) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
         let resolved = try SystemSocket.resolve(address, passive: true)
-        if case .ipc(let path) = address { try removeStaleSocketFile(path) }
-        let fd = try openListeningSocket(address, resolved: resolved)
-        let bound: Address
-        switch address {
-        case .tcp(let host, _): bound = .tcp(host: host, port: SystemSocket.boundPort(fd))
-        default: bound = address
-        }
+        if resolved.family == AF_UNIX { try removeStaleSocketFile(address.path) }
+        let fd = try openListeningSocket(address, resolved: resolved, backlog: options.acceptBacklog)
+        var bound = address
+        if bound.port != nil { bound.port = SystemSocket.boundPort(fd) }
         let listener = StreamListener(fd: fd, address: bound, family: resolved.family, options: options,
                                       reactor: reactor, accept: accept)
         guard reactor.register(fd, handler: listener) else {
@@ -82,10 +79,12 @@ enum StreamTransport {
         return listener
     }
 
-    /// A new non-blocking socket bound to `resolved` and listening; errors name `address`.
+    /// A new non-blocking socket bound to `resolved` and listening with `backlog` (capped by the kernel);
+    /// errors name `address`.
     static func openListeningSocket(
         _ address: Address,
-        resolved: SystemSocket.Resolved
+        resolved: SystemSocket.Resolved,
+        backlog: Int
     ) throws(MultiSocketError) -> Int32 {
         let fd = try SystemSocket.makeSocket(family: resolved.family)
         if resolved.family != AF_UNIX { SystemSocket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
@@ -99,7 +98,7 @@ enum StreamTransport {
             default: throw SystemSocket.systemError("bind \(address)", error)
             }
         }
-        guard Glibc.listen(fd, SOMAXCONN) == 0 else {
+        guard Glibc.listen(fd, Int32(clamping: backlog)) == 0 else {
             let error = SystemSocket.systemError("listen \(address)")
             Glibc.close(fd)
             throw error

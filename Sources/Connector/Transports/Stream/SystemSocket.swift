@@ -17,8 +17,8 @@ enum SystemSocket {
 
     /// Resolves a tcp, ws or ipc address once (redials reuse the result).
     static func resolve(_ address: Address, passive: Bool) throws(MultiSocketError) -> Resolved {
-        switch address {
-        case .tcp(let host, let port), .ws(let host, let port, _):
+        if let port = address.port {
+            let host = address.host == "*" ? nil : address.host
             var hints = addrinfo()
             hints.ai_family = host == nil ? AF_INET : AF_UNSPEC
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -31,7 +31,8 @@ enum SystemSocket {
             defer { freeaddrinfo(list) }
             let bytes = [UInt8](UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
             return Resolved(storage: bytes, family: first.pointee.ai_family)
-        case .ipc(let path):
+        } else if address.scheme == "ipc" {
+            let path = address.path
             var unix = sockaddr_un()
             unix.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &unix.sun_path) { raw in
@@ -39,7 +40,7 @@ enum SystemSocket {
             }
             let bytes = withUnsafeBytes(of: &unix) { [UInt8]($0) }
             return Resolved(storage: bytes, family: AF_UNIX)
-        case .inproc:
+        } else {
             throw MultiSocketError(.badAddress, "'\(address)' is not a socket address")
         }
     }

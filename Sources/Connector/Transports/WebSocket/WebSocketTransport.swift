@@ -27,11 +27,12 @@ enum WebSocketTransport {
         reactor: Reactor,
         completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
     ) {
-        guard case .ws(let host, let port, let path) = address else {
+        guard let port = address.port, let host = address.host else {
             completion(.failure(MultiSocketError(.badAddress, "'\(address)' is not a ws address")))
             return
         }
-        let shownHost = host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "127.0.0.1"
+        let path = address.path
+        let shownHost = host == "*" ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
         StreamTransport.connectSocket(address, reactor: reactor) { result in
             switch result {
             case .failure(let error):
@@ -95,9 +96,8 @@ enum WebSocketTransport {
         reactor: Reactor,
         accept: @escaping @Sendable (any PipeLink) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        guard case .ws(let host, let port, let path) = address else {
-            throw MultiSocketError(.badAddress, "'\(address)' is not a ws address")
-        }
+        guard let port = address.port else { throw MultiSocketError(.badAddress, "'\(address)' is not a ws address") }
+        let path = address.path
         let resolved = try SystemSocket.resolve(address, passive: true)
         return try endpoints.withLock { table throws(MultiSocketError) -> WebSocketListener in
             // Port 0 always asks for a new port; any other port is shared with the listener already on it.
@@ -109,10 +109,12 @@ enum WebSocketTransport {
                 table[key] = endpoint
                 return listener
             }
-            let fd = try StreamTransport.openListeningSocket(address, resolved: resolved)
+            let fd = try StreamTransport.openListeningSocket(address, resolved: resolved,
+                                                             backlog: options.acceptBacklog)
             let key = wantedKey ?? SystemSocket.describe(fd, peer: false, scheme: "ws")
             let server = WebSocketServer(fd: fd, key: key, family: resolved.family, reactor: reactor)
-            let bound = Address.ws(host: host, port: SystemSocket.boundPort(fd), path: path)
+            var bound = address
+            bound.port = SystemSocket.boundPort(fd)
             let listener = WebSocketListener(key: key, path: path, address: bound)
             let route = Route(listener: listener, options: options, accept: accept)
             table[key] = Endpoint(server: server, routes: [path: route])

@@ -1,0 +1,151 @@
+import Glibc
+
+/// Settings of one dialed or listened endpoint and of the pipes it makes.
+///
+/// A socket holds the defaults in ``ConnectorOptions/endpoint``; `dial(_:options:)` and `listen(_:options:)`
+/// may pass their own value instead, and the address's query overrides single fields of whichever applies
+/// (`tcp://127.0.0.1:5555?maxReceiveSize=1048576&raw=true`): the query always wins. Query names are the
+/// property names below (case-insensitive); values are `true`/`false`, whole numbers, durations with a unit
+/// (`250ms`, `5s`: `ns`, `us`, `ms`, `s`, `m`, `h`) or `none` where the property is optional.
+public struct EndpointOptions: Sendable, Hashable {
+    /// Whether a dialer reconnects after a failed attempt or a lost pipe. Query: `reconnect`.
+    public var reconnect: Bool
+    /// The first reconnect delay; each failure multiplies it by a random factor in [1.1, 1.5).
+    /// Query: `minReconnectInterval`.
+    public var minReconnectInterval: Duration
+    /// The longest reconnect delay, or `nil` for no cap. Query: `maxReconnectInterval`.
+    public var maxReconnectInterval: Duration?
+    /// The largest message content accepted on receive; a larger frame closes its pipe. `nil`: no limit.
+    /// Query: `maxReceiveSize`.
+    public var maxReceiveSize: Int?
+    /// Whether the peer is a plain byte stream rather than a multisocket peer (see ``MessagePipe/isRaw``).
+    /// Only stream transports carry raw pipes. Query: `raw`.
+    public var raw: Bool
+    /// Whether TCP pipes disable Nagle's algorithm. Query: `tcpNoDelay`.
+    public var tcpNoDelay: Bool
+    /// Whether TCP pipes send keep-alive probes (`SO_KEEPALIVE`), so that a peer whose host vanished is
+    /// noticed by the kernel and its pipe closed. Query: `tcpKeepAlive`.
+    public var tcpKeepAlive: Bool
+    /// How long a frame may take to arrive once its first byte has (for ws, a fragmented message once its
+    /// first fragment has); a peer that stalls mid-frame longer has its pipe closed with
+    /// ``FrameError/stalled(buffered:)``. `nil`: no limit. Time spent paused by a full receive queue does
+    /// not count. Query: `partialFrameTimeout`.
+    public var partialFrameTimeout: Duration?
+    /// How many connections the kernel queues for a listener before it accepts them (`listen(2)`'s
+    /// backlog; the kernel caps it at `net.core.somaxconn`). Not to be confused with
+    /// ``ConnectorOptions/backlog``, the accepted connections that wait while the pipe limit is reached.
+    /// Query: `acceptBacklog`.
+    public var acceptBacklog: Int
+
+    /// Creates options; every parameter has the documented default.
+    public init(
+        reconnect: Bool = true,
+        minReconnectInterval: Duration = .milliseconds(100),
+        maxReconnectInterval: Duration? = .seconds(8),
+        maxReceiveSize: Int? = 128 * 1024,
+        raw: Bool = false,
+        tcpNoDelay: Bool = true,
+        tcpKeepAlive: Bool = true,
+        partialFrameTimeout: Duration? = .seconds(30),
+        acceptBacklog: Int = Int(SOMAXCONN)
+    ) {
+        self.reconnect = reconnect
+        self.minReconnectInterval = minReconnectInterval
+        self.maxReconnectInterval = maxReconnectInterval
+        self.maxReceiveSize = maxReceiveSize
+        self.raw = raw
+        self.tcpNoDelay = tcpNoDelay
+        self.tcpKeepAlive = tcpKeepAlive
+        self.partialFrameTimeout = partialFrameTimeout
+        self.acceptBacklog = acceptBacklog
+    }
+
+    /// These options with `query` applied over them, item by item.
+    ///
+    /// Runs on the caller's thread.
+    /// - Throws: ``MultiSocketError`` with code `badAddress` naming the option and value for an unknown
+    ///   name, a name given twice, or a value that is not of the option's kind.
+    public func applying(_ query: [Address.QueryItem]) throws(MultiSocketError) -> EndpointOptions {
+        var options = self
+        var seen: Set<String> = []
+        for item in query {
+            guard let (name, option) = Self.setters.first(where: { $0.key.lowercased() == item.name.lowercased() })
+            else {
+                let known = Self.setters.keys.sorted().joined(separator: ", ")
+                throw MultiSocketError(.badAddress, "unknown option '\(item.name)'; known: \(known)")
+            }
+            guard seen.insert(name).inserted else {
+                throw MultiSocketError(.badAddress, "option '\(item.name)' is given twice")
+            }
+            try option(&options, item)
+        }
+        return options
+    }
+
+    private typealias Setter = @Sendable (inout EndpointOptions, Address.QueryItem) throws(MultiSocketError) -> Void
+
+    /// The query names (matched without regard to case), and how each sets its field.
+    private static let setters: [String: Setter] = [
+        "reconnect": { options, item throws(MultiSocketError) in options.reconnect = try flag(item) },
+        "minReconnectInterval": { options, item throws(MultiSocketError) in
+            options.minReconnectInterval = try duration(item, orNone: false)
+        },
+        "maxReconnectInterval": { options, item throws(MultiSocketError) in
+            options.maxReconnectInterval = item.value == "none" ? nil : try duration(item, orNone: true)
+        },
+        "maxReceiveSize": { options, item throws(MultiSocketError) in
+            options.maxReceiveSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
+        },
+        "raw": { options, item throws(MultiSocketError) in options.raw = try flag(item) },
+        "tcpNoDelay": { options, item throws(MultiSocketError) in options.tcpNoDelay = try flag(item) },
+        "tcpKeepAlive": { options, item throws(MultiSocketError) in options.tcpKeepAlive = try flag(item) },
+        "partialFrameTimeout": { options, item throws(MultiSocketError) in
+            options.partialFrameTimeout = item.value == "none" ? nil : try duration(item, orNone: true)
+        },
+        "acceptBacklog": { options, item throws(MultiSocketError) in
+            options.acceptBacklog = try count(item, in: 1...Int(Int32.max), orNone: false)
+        },
+    ]
+
+    private static func invalid(_ item: Address.QueryItem, _ expected: String) -> MultiSocketError {
+        MultiSocketError(.badAddress, "option '\(item.name)' has value '\(item.value)'; expected \(expected)")
+    }
+
+    private static func flag(_ item: Address.QueryItem) throws(MultiSocketError) -> Bool {
+        switch item.value.lowercased() {
+        case "true", "1": true
+        case "false", "0": false
+        default: throw invalid(item, "true or false")
+        }
+    }
+
+    /// A whole number in `range`; `orNone` says whether the error mentions `none` as an alternative.
+    private static func count(
+        _ item: Address.QueryItem, in range: ClosedRange<Int>, orNone: Bool
+    ) throws(MultiSocketError) -> Int {
+        guard isDigits(item.value[...]), let value = Int(item.value), range.contains(value) else {
+            let none = orNone ? ", or none" : ""
+            throw invalid(item, "a whole number from \(range.lowerBound) to \(range.upperBound)\(none)")
+        }
+        return value
+    }
+
+    private static let units: [(suffix: String, make: @Sendable (Int) -> Duration)] = [
+        ("ns", { .nanoseconds($0) }), ("us", { .microseconds($0) }), ("ms", { .milliseconds($0) }),
+        ("s", { .seconds($0) }), ("m", { .seconds($0 * 60) }), ("h", { .seconds($0 * 3600) }),
+    ]
+
+    /// A duration such as `250ms`; `orNone` says whether the error mentions `none` as an alternative.
+    private static func duration(_ item: Address.QueryItem, orNone: Bool) throws(MultiSocketError) -> Duration {
+        for unit in units where item.value.hasSuffix(unit.suffix) {
+            let digits = item.value.dropLast(unit.suffix.count)
+            if isDigits(digits), let value = Int(digits), value <= 1_000_000_000 { return unit.make(value) }
+        }
+        throw invalid(item, "a duration such as 250ms or 5s (units ns, us, ms, s, m, h)\(orNone ? ", or none" : "")")
+    }
+
+    private static func isDigits(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.count <= 18
+            && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+}
