@@ -16,10 +16,6 @@ import Synchronization
 /// ``assertInReactor(file:line:)`` at the entry of each method that touches it (debug builds only).
 /// A reactor lives as long as its group: for the life of the process.
 public final class Reactor: @unchecked Sendable {
-    /// The first reactor of the default group: the timers of the protocol roles, until they take them from
-    /// their socket.
-    package static var shared: Reactor { ReactorGroup.default.reactors[0] }
-
     private enum Job {
         case closure(@Sendable () -> Void)
         case task(UnownedJob)
