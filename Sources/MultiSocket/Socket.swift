@@ -39,7 +39,7 @@ public final class Socket: Sendable {
         state = Locked(SocketState(options: options), rank: .socket)
         self.sendStrategy = sender
         self.receiveStrategy = receiver
-        self.reactor = options.reactorGroup.home
+        self.reactor = options.reactorGroup.next()
         self.connector = Connector(options: options.connector, pipeQueueSize: options.sendQueueSize, reactor: reactor)
         connector.setHandler(self)
     }

@@ -6,7 +6,7 @@ import Testing
 /// glibc's).
 struct AllocatorTuningTests {
     @Test func appliedUnlessTheEnvironmentTunesMalloc() {
-        _ = ReactorGroup.default.home
+        _ = ReactorGroup.default
         let names: [String] = ["GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_",
                                "MALLOC_MMAP_MAX_"]
         let optedOut = getenv("MULTISOCKET_MALLOC_TUNING").map { String(cString: $0) } == "0"

@@ -70,9 +70,10 @@ struct ReactorGroupTests {
         }
     }
 
-    @Test func theHomeReactorIsTheFirst() {
-        let group = ReactorGroup(threads: 3, name: "home-test")
-        #expect(group.home === group.reactors[0])
+    @Test func nextGoesRoundTheGroup() {
+        let group = ReactorGroup(threads: 3, name: "next-test")
+        let handed = (0..<7).map { _ in group.next().index }
+        #expect(handed == [0, 1, 2, 0, 1, 2, 0])
         #expect(group.reactors.allSatisfy { $0.group === group })
     }
 

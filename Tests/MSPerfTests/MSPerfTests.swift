@@ -19,8 +19,13 @@ private final class Lines: Sendable {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct MSPerfTests {
+    /// Seconds a whole exchange may take: 20, or 120 under a sanitizer, where the suite shares two cores and
+    /// every I/O thread with the stress suites (debug code under the thread sanitizer runs many times slower;
+    /// one round trip waits behind their jobs on each reactor it crosses).
+    static let deadline: Double = runningUnderSanitizer ? 120 : 20
+
     @Test(arguments: [
         ["local_lat", "tcp://127.0.0.1:5555", "64", "1000"],
         ["remote_thr", "ipc:///tmp/x.sock", "0", "10", "pushpull"],
@@ -95,7 +100,7 @@ struct MSPerfTests {
         let server = mode == "remote_lat" ? Socket() : Rep().socket
         let address = try server.listen(ConformanceTransport.tcp.uniqueAddress("perf"))
         let lines = Lines()
-        try await withTimeout(20, "\(mode) against a server echoing \(roundtrips)") {
+        try await withTimeout(Self.deadline, "\(mode) against a server echoing \(roundtrips)") {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for _ in 0..<roundtrips {
@@ -118,7 +123,7 @@ struct MSPerfTests {
     /// round trips than the server's count: the server answers every one and ends when the client leaves.
     @Test(arguments: ["local_lat", "local_reqlat", "local_many"], [3, 25])
     func localLatEchoesUntilPeerLeaves(_ mode: String, roundtrips: Int) async throws {
-        try await withTimeout(20, "\(mode) with a client making \(roundtrips) round trips") {
+        try await withTimeout(Self.deadline, "\(mode) with a client making \(roundtrips) round trips") {
             let (bound, boundSink) = AsyncStream.makeStream(of: Address.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -151,7 +156,7 @@ struct MSPerfTests {
     @Test(arguments: ["nng", "zmq"], [0, 64, 300, 70_000])
     func peerWireLatency(_ wire: String, size: Int) async throws {
         let lines = Lines()
-        try await withTimeout(20, "local_lat/remote_lat over \(wire)+tcp, \(size) B") {
+        try await withTimeout(Self.deadline, "local_lat/remote_lat over \(wire)+tcp, \(size) B") {
             let (bound, boundSink) = AsyncStream.makeStream(of: Address.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

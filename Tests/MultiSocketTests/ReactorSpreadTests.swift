@@ -64,15 +64,4 @@ struct ReactorSpreadTests {
         await client.close()
         for server in servers { await server.close() }
     }
-
-    /// Every socket of a group calls its first reactor home, so in-process hand-overs between sockets stay on
-    /// one thread.
-    @Test func socketsOfAGroupShareItsHomeReactor() async {
-        let group = ReactorGroup(threads: 3, name: "home-share")
-        var options = SocketOptions()
-        options.reactorGroup = group
-        let sockets = (0..<4).map { _ in Socket(options: options) }
-        #expect(sockets.allSatisfy { $0.executor as AnyObject === group.home })
-        for socket in sockets { await socket.close() }
-    }
 }

@@ -37,7 +37,7 @@ public final class Connector: Sendable {
     private let reactor: Reactor
     private let state: Locked<State>
 
-    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.home) {
+    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.next()) {
         self.pipeQueueSize = pipeQueueSize
         self.reactor = reactor
         self.state = Locked(State(options: options))

@@ -3,16 +3,15 @@ import Synchronization
 
 /// A fixed set of ``Reactor``s, each running its own named I/O thread ("multisock-io-0", "multisock-io-1", …).
 ///
-/// Every socket of a group calls its first reactor home (``home``): the thread behind `Socket.executor` and
-/// the one that runs the socket's timers. Sharing one home keeps in-process traffic on one thread — a message
-/// between two sockets of the process (inproc, a switch, a role and its device) is handed over and received
-/// without a thread hop; homes spread round-robin over the group doubled inproc latency (1.1 → 4.2 µs,
-/// `msperf inproc_lat 64 20000` with 2 threads). Pipes spread over the whole group: each new pipe, dialed or
-/// accepted, goes to the next reactor of the home reactor's round-robin (``Reactor/nextForPipe()``), which
-/// starts at the home reactor itself — a process with one peer keeps its pipe on its executor's thread, and
-/// a server with many peers reads, decodes and writes them on every thread. Round-robin rather than
-/// least-loaded: it costs one atomic increment, needs no load figure kept up to date on every pipe's close,
-/// and pipes of one kind carry similar load. A workload that wants its own home thread gets its own group.
+/// Every socket takes a *home* reactor from its group (``next()``, round-robin over the group): the thread
+/// behind `Socket.executor` and the one that runs the socket's timers. Pipes spread over the group: each
+/// new pipe, dialed or accepted, goes to the next reactor of its socket's home reactor's round-robin
+/// (``Reactor/nextForPipe()``, one cursor per reactor, shared by the sockets at home there), which starts
+/// at the home reactor itself — so where each reactor is home to one socket (a benchmark, a small
+/// service), a socket with one peer keeps its pipe on its home thread (no thread hop between the pipe and a
+/// task on the socket's executor), and a server with many peers spreads them evenly over every thread.
+/// Round-robin rather than least-loaded: it costs one atomic increment, needs no load figure kept up to
+/// date on every pipe's close, and pipes of one kind carry similar load.
 ///
 /// Lifetime: a group, its reactors and their threads live as long as the process (there is no shutdown;
 /// a group is never deallocated, like the single process-wide reactor it replaces). Create few: one per
@@ -27,8 +26,9 @@ public final class ReactorGroup: Sendable {
         name: "multisock-io"
     )
 
-    /// The group's reactors; ``home`` is the first.
+    /// The group's reactors, in the order ``next()`` hands them out.
     public let reactors: [Reactor]
+    private let cursor = Atomic<Int>(0)
 
     /// Creates a group of `threads` reactors (at least one) and starts their threads, named `name-0`,
     /// `name-1`, … (cut to the kernel's 15 bytes). Runs on the caller's thread; throws nothing.
@@ -40,8 +40,10 @@ public final class ReactorGroup: Sendable {
     /// The number of reactors (threads) in the group.
     public var count: Int { reactors.count }
 
-    /// The reactor every socket of this group calls home (the first). Any thread.
-    public var home: Reactor { reactors[0] }
+    /// The next reactor, round-robin: the home reactor for a new socket. Any thread.
+    public func next() -> Reactor {
+        reactors[(cursor.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max) % reactors.count]
+    }
 
     /// The number of I/O threads for a group sized from the environment: `environment` (the value of
     /// `MULTISOCKET_IO_THREADS`, if set) when it is a whole number from 1 to 256, else min(`activeCores`, 4)
