@@ -7,7 +7,9 @@ public enum Transports {
     private static let table = Locked<[String: any Transport]>(Dictionary(
         uniqueKeysWithValues: builtIn.flatMap { transport in transport.schemes.map { ($0, transport) } }
     ))
-    private static var builtIn: [any Transport] { [TCPTransport(), IPCTransport(), WSTransport(), InprocTransport()] }
+    private static var builtIn: [any Transport] {
+        [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport()]
+    }
 
     /// Registers `transport` for each of its ``Transport/schemes``, replacing whatever served them before
     /// (a built-in too). Addresses parsed and endpoints opened afterwards use it; open ones keep theirs.
