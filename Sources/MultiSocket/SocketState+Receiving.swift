@@ -37,6 +37,7 @@ extension SocketState {
 
     /// Hands received messages to waiting receivers (collected in `handoffs`, to resume) and queues the
     /// rest, all of them: a batch may take the queue past its capacity, by at most one batch per pipe.
+    @inline(__always)
     mutating func deliver(_ messages: inout Ring<Message>, from pipeID: UInt32,
                           handoffs: inout [Handoff]) -> ReadOn {
         statistics.messagesReceived += messages.count
@@ -80,6 +81,7 @@ extension SocketState {
     }
 
     /// Takes the oldest received message.
+    @inline(__always)
     mutating func takeReceived() -> TakeAction {
         guard let message = received.popFirst() else { return lifecycle == .open ? .empty : .closed }
         return .message(message, resume: pipesToResume())

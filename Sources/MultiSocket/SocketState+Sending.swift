@@ -21,6 +21,7 @@ extension SocketState {
 
     /// Sends a to-one message: directly to the least recently used idle pipe when nothing is queued ahead
     /// of it, else into the shared queue.
+    @inline(__always)
     mutating func sendToOne(_ message: Message) -> ToOneSendAction {
         guard lifecycle == .open else { return .fail(Self.closedError) }
         if shared.isEmpty, let target = nextIdlePipe() {
@@ -148,13 +149,13 @@ extension SocketState {
     /// Moves up to `limit` queued to-one messages into `batch` for the held pipe `pipeID`, admitting the
     /// oldest waiting senders' messages into the queue as room frees up (their senders go to `admitted`,
     /// to be resumed with `true`).
+    @inline(__always)
     mutating func nextBatch(for pipeID: UInt32, limit: Int, into batch: inout Ring<Message>,
                             admitted: inout [Types.Sender]) -> ServeStep {
-        guard let index = pipes.index(forKey: pipeID) else {
+        guard let drains = pipes[pipeID]?.drains else {
             if let next = carrierForShared() { return .handOver(next) }
             return .finished(linger: lingerIfDrained())
         }
-        let drains = pipes.values[index].drains
         while batch.count < limit, let message = shared.popFirst() {
             batch.append(message)
             while let id = sharedWaiters.popFirst() {
@@ -183,6 +184,7 @@ extension SocketState {
 
     /// Settles a batch written to the held pipe `pipeID`: counts what it took and puts what it did not take
     /// back at the front of the shared queue, in order.
+    @inline(__always)
     mutating func settleBatch(on pipeID: UInt32, drains: Int, _ outcome: PipeBatchSendResult,
                               rest: inout Ring<Message>) -> ServeNext {
         statistics.messagesSent += outcome.sent
@@ -264,6 +266,7 @@ extension SocketState {
 
     /// The pipe named by a path's first id; with `counting`, the message is counted as sent already (one
     /// lock for the common case; the sender uncounts it if the pipe does not take it).
+    @inline(__always)
     mutating func pipe(named id: UInt32, for message: Message, counting: Bool) -> PathLookup {
         guard lifecycle == .open else { return .fail(Self.closedError) }
         guard let record = pipes[id] else {
@@ -283,7 +286,7 @@ extension SocketState {
     /// - Throws: `closed`.
     func broadcastTargets() throws(MultiSocketError) -> [PipeSnapshot] {
         guard lifecycle == .open else { throw Self.closedError }
-        return pipes.values.map { PipeSnapshot(pipe: $0.pipe, drains: $0.drains) }
+        return pipes.records.map { PipeSnapshot(pipe: $0.pipe, drains: $0.drains) }
     }
 
     /// The drain count of pipe `id`, or `nil` once it is gone.

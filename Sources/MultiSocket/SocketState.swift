@@ -20,6 +20,7 @@ struct SocketState<Types: SocketStateTypes> {
     /// A pipe as the socket sees it.
     struct PipeRecord {
         let pipe: Pipe
+        let id: UInt32
         let isRaw: Bool
         /// A dispatcher of the shared queue is writing to this pipe; nobody else may pick it.
         var held = false
@@ -36,6 +37,7 @@ struct SocketState<Types: SocketStateTypes> {
 
         init(pipe: Pipe) {
             self.pipe = pipe
+            id = pipe.id
             isRaw = pipe.isRaw
         }
 
@@ -71,11 +73,11 @@ struct SocketState<Types: SocketStateTypes> {
     var sharedWaiters = Ring<UInt64>()
     /// Senders waiting for room, by id (in `sharedWaiters` or a pipe's `waiters`).
     var pendingSends: [UInt64: PendingSend] = [:]
-    var pipes: [UInt32: PipeRecord] = [:]
-    /// Ids of pipes that may take a to-one message, least recently used first. Ids that turned busy, held
-    /// or removed since are skipped (and dropped) when met; removed ones are also swept out once they are
+    var pipes = PipeTable()
+    /// Pipes that may take a to-one message, least recently used first. Pipes that turned busy, held or
+    /// were removed since are skipped (and dropped) when met; removed ones are also swept out once they are
     /// half the ring, so that a socket that never sends to one peer does not keep every pipe it ever had.
-    var idle = Ring<UInt32>()
+    var idle = Ring<PipeRef>()
     /// Ids of removed pipes still in `idle`.
     var removedInIdle = 0
     /// Pipes that may take to-one messages at all: framed, and able to send.
@@ -149,37 +151,39 @@ struct SocketState<Types: SocketStateTypes> {
 
     // MARK: The idle ring
 
-    // Records are reached by index once looked up (one hash per pipe touched) and changed in place.
+    // The ring holds slot references: picking the next idle pipe, on every to-one send, hashes nothing.
 
     /// The least recently used pipe that can take a to-one message now, moved to the back of the idle ring
     /// (round robin) but not held: for a sender that writes one message to it directly.
+    @inline(__always)
     mutating func nextIdlePipe() -> PipeSnapshot? {
-        while let id = idle.popFirst() {
-            guard let index = pipes.index(forKey: id) else {
+        while let ref = idle.popFirst() {
+            guard pipes.holds(ref) else {
                 removedInIdle -= 1
                 continue
             }
-            if pipes.values[index].canTake {
-                idle.append(id)
-                return PipeSnapshot(pipe: pipes.values[index].pipe, drains: pipes.values[index].drains)
+            if pipes[ref].canTake {
+                idle.append(ref)
+                return PipeSnapshot(pipe: pipes[ref].pipe, drains: pipes[ref].drains)
             }
-            pipes.values[index].inIdleRing = false
+            pipes[ref].inIdleRing = false
         }
         return nil
     }
 
     /// Takes the least recently used pipe that can take a to-one message, and holds it (for a dispatcher
     /// of the shared queue).
+    @inline(__always)
     mutating func takeIdlePipe() -> Pipe? {
-        while let id = idle.popFirst() {
-            guard let index = pipes.index(forKey: id) else {
+        while let ref = idle.popFirst() {
+            guard pipes.holds(ref) else {
                 removedInIdle -= 1
                 continue
             }
-            pipes.values[index].inIdleRing = false
-            if pipes.values[index].canTake {
-                pipes.values[index].held = true
-                return pipes.values[index].pipe
+            pipes[ref].inIdleRing = false
+            if pipes[ref].canTake {
+                pipes[ref].held = true
+                return pipes[ref].pipe
             }
         }
         return nil
@@ -187,30 +191,30 @@ struct SocketState<Types: SocketStateTypes> {
 
     /// Puts pipe `id` in the idle ring if it can take to-one messages and is not there yet.
     mutating func offer(_ id: UInt32) {
-        guard let index = pipes.index(forKey: id) else { return }
-        offer(at: index)
+        guard let ref = pipes.ref(id) else { return }
+        offer(ref)
     }
 
-    private mutating func offer(at index: Dictionary<UInt32, PipeRecord>.Index) {
-        guard pipes.values[index].canTake, !pipes.values[index].inIdleRing else { return }
-        pipes.values[index].inIdleRing = true
-        idle.append(pipes.keys[index])
+    private mutating func offer(_ ref: PipeRef) {
+        guard pipes[ref].canTake, !pipes[ref].inIdleRing else { return }
+        pipes[ref].inIdleRing = true
+        idle.append(ref)
     }
 
     /// Lets a held pipe go back to the idle ring (if it is not busy).
     mutating func release(_ id: UInt32) {
-        guard let index = pipes.index(forKey: id) else { return }
-        pipes.values[index].held = false
-        offer(at: index)
+        guard let ref = pipes.ref(id) else { return }
+        pipes[ref].held = false
+        offer(ref)
     }
 
     /// Records that a write filled pipe `id`'s outbound queue, unless it drained since `drainsSeen`.
     /// Returns `true` when it did drain meanwhile: the pipe can still take messages (a holder keeps it).
     mutating func markBusy(_ id: UInt32, drainsSeen: Int) -> Bool {
-        guard let index = pipes.index(forKey: id) else { return false }
-        if pipes.values[index].drains != drainsSeen { return true }
-        pipes.values[index].busy = true
-        pipes.values[index].held = false
+        guard let ref = pipes.ref(id) else { return false }
+        if pipes[ref].drains != drainsSeen { return true }
+        pipes[ref].busy = true
+        pipes[ref].held = false
         return false
     }
 
@@ -221,9 +225,9 @@ struct SocketState<Types: SocketStateTypes> {
 
     /// Drops removed ids from the idle ring, keeping the others in order.
     mutating func sweepIdle() {
-        var kept = Ring<UInt32>()
-        while let id = idle.popFirst() {
-            if pipes[id] != nil { kept.append(id) }
+        var kept = Ring<PipeRef>()
+        while let ref = idle.popFirst() {
+            if pipes.holds(ref) { kept.append(ref) }
         }
         idle = kept
         removedInIdle = 0
@@ -234,14 +238,14 @@ struct SocketState<Types: SocketStateTypes> {
     /// Whether every message sent to one peer reached a transport: none waits in the shared queue, and none
     /// is in a dispatcher's hands between the queue and a pipe (a held pipe).
     var sharedQueueDelivered: Bool {
-        shared.isEmpty && !pipes.values.contains { $0.held }
+        shared.isEmpty && !pipes.records.contains { $0.held }
     }
 
     /// Whether nothing queued is left to flush. A message a dispatcher has taken from the shared queue but
     /// not yet handed to its pipe counts as queued (its pipe is held): otherwise a close checking in that
     /// window would find nothing queued and close the pipe under the batch.
     func isDrained() -> Bool {
-        sharedQueueDelivered && !pipes.values.contains { $0.pipe.watchPendingOutput() }
+        sharedQueueDelivered && !pipes.records.contains { $0.pipe.watchPendingOutput() }
     }
 
     /// The closer waiting for the queues to drain, taken when they have.

@@ -363,6 +363,25 @@ private func text(_ message: Message) -> String {
         guard case .noPeer = state.trySendToOne(message("x")) else { Issue.record("no pipe left"); return }
     }
 
+    @Test func aPipeInAReusedSlotIsPickedOnceAndTheRemovedOneNever() {
+        var state = State(sendQueueSize: 4, receiveQueueSize: 4, bestEffort: false)
+        for id in UInt32(1)...3 { _ = state.add(FakePipe(id)) }
+        // Pipe 1 leaves while its slot reference waits in the idle ring; pipe 4 takes the freed slot.
+        _ = state.remove(1)
+        _ = state.add(FakePipe(4))
+        #expect(state.pipes[4]?.id == 4 && state.pipes[1] == nil && state.pipes.count == 3)
+        var picked: [UInt32] = []
+        for _ in 0..<6 {
+            guard case .write(let pipe, _) = state.sendToOne(message("m")) else {
+                Issue.record("every pipe is idle")
+                return
+            }
+            picked.append(pipe.id)
+        }
+        #expect(picked == [2, 3, 4, 2, 3, 4], "round robin over the live pipes, the reused slot's pipe once a turn")
+        #expect(state.removedInIdle == 0, "the stale reference was met and forgotten")
+    }
+
     @Test func aPipeThatStopsSendingTakesNoMoreAndFailsItsWaiters() {
         var state = State(sendQueueSize: 4, receiveQueueSize: 4, bestEffort: false)
         _ = state.add(FakePipe(1))
