@@ -73,8 +73,9 @@ def parse(paths):
     failed = defaultdict(int)  # (lib, test, pattern, transport, size) -> count
     disturbed = set()  # (lib, test, pattern, transport, size) with a noisy sample
     rss = []  # (local_kib, remote_kib, count)
-    many = defaultdict(list)  # (lib, io_threads or None, connections) -> [(req_s, p50_us, p99_us)]
-    many_failed = defaultdict(int)  # (lib, io_threads or None, connections) -> count
+    # (lib, io_threads or None, connections, generator) -> [(req_s, p50_us, p99_us, server_us, gen_us)]
+    many = defaultdict(list)
+    many_failed = defaultdict(int)  # same keys -> count
     info = []
     noisy = 0
     total = 0
@@ -92,7 +93,8 @@ def parse(paths):
                 except KeyError:
                     continue
                 if kv["test"] == "many":
-                    mkey = (kv["lib"], kv.get("io_threads"), int(kv.get("connections", 0)))
+                    mkey = (kv["lib"], kv.get("io_threads"), int(kv.get("connections", 0)),
+                            kv.get("generator", "own"))
                     if line.startswith("FAIL "):
                         many_failed[mkey] += 1
                     else:
@@ -100,7 +102,8 @@ def parse(paths):
                         if float(kv.get("foreign", 0)) > NOISY:
                             noisy += 1
                             disturbed.add(mkey)
-                        many[mkey].append((float(kv["req_s"]), float(kv["p50_us"]), float(kv["p99_us"])))
+                        many[mkey].append((float(kv["req_s"]), float(kv["p50_us"]), float(kv["p99_us"]),
+                                           number(kv.get("server_us")), number(kv.get("gen_us"))))
                     continue
                 if line.startswith("FAIL "):
                     failed[key] += 1
@@ -134,18 +137,40 @@ def parse(paths):
     return ok, failed, disturbed, rss, info, noisy, total, many, many_failed
 
 
+def number(text):
+    """A recorded figure, or None when absent or `na`."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def many_table(many, many_failed, disturbed):
-    """The many-connection case: ours per I/O-thread count, then each peer."""
+    """The many-connection case, a table per load generator: ours per I/O-thread count, then each peer."""
     keys = set(many) | set(many_failed)
     if not keys:
         return None
+    lines = []
+    for generator in sorted({k[3] for k in keys}, key=lambda g: g != "own"):
+        lines.append(many_generator_table(generator, {k for k in keys if k[3] == generator}, many, many_failed,
+                                          disturbed))
+    return "\n\n".join(lines)
+
+
+def many_generator_table(generator, keys, many, many_failed, disturbed):
+    wire = generator == "wire"
     ours = sorted((k for k in keys if k[0] == "multisocket"), key=lambda k: (int(k[1] or 0), k[2]))
     peers = sorted((k for k in keys if k[0] != "multisocket"), key=lambda k: (peer_key(k[0]), k[2]))
-    med = {k: tuple(statistics.median(v[i] for v in many[k]) for i in range(3)) for k in many}
+    def median(k, i):
+        values = [v[i] for v in many[k] if v[i] is not None]
+        return statistics.median(values) if values else None
+    med = {k: tuple(median(k, i) for i in range(5)) for k in keys if many.get(k)}
     best = max((med[k][0] for k in peers if k in med), default=None)
     conns = sorted({k[2] for k in keys})
     head = ["tcp 64 B, %s connections, req/rep" % "/".join(str(c) for c in conns), "req/s ↑", "p50 µs ↓",
             "p99 µs ↓", "req/s ÷ best peer"]
+    if wire:
+        head += ["server CPU µs/req", "generator CPU µs/req"]
     rows = [head]
     for k in ours + peers:
         if k[0] == "multisocket":
@@ -153,21 +178,33 @@ def many_table(many, many_failed, disturbed):
         else:
             label = family(k[0])
         if k in med:
-            req_s, p50, p99 = med[k]
-            cells = [("~" if k in disturbed else "") + "{:,.0f}".format(req_s) + ("*" if many_failed.get(k) else ""), "%.1f" % p50, "%.1f" % p99,
-                     fmt_ratio(req_s / best) if best else "–"]
+            req_s, p50, p99, server_us, gen_us = med[k]
+            cells = [("~" if k in disturbed else "") + "{:,.0f}".format(req_s) + ("*" if many_failed.get(k) else ""),
+                     "%.1f" % p50, "%.1f" % p99, fmt_ratio(req_s / best) if best else "–"]
+            if wire:
+                cells += ["%.2f" % server_us if server_us is not None else "–",
+                          "%.2f" % gen_us if gen_us is not None else "–"]
         else:
-            cells = ["FAIL", "–", "–", "–"]
+            cells = ["FAIL", "–", "–", "–"] + (["–", "–"] if wire else [])
         rows.append([label] + cells)
-    lines = [table(rows, ["l", "r", "r", "r", "r"])]
+    lines = [table(rows, ["l"] + ["r"] * (len(head) - 1))]
     by_io = {k[1]: med[k][0] for k in ours if k in med}
     if "1" in by_io and len(by_io) > 1:
         lines.append("ours, N I/O threads ÷ 1 I/O thread (req/s): " + ", ".join(
             "%s: %s" % (io, fmt_ratio(v / by_io["1"])) for io, v in sorted(by_io.items(), key=lambda x: int(x[0]))
             if io != "1"))
-    lines.append("One load-generator process, one req socket per connection with one request in flight on each, "
-                 "against one rep server process; p50/p99 = round trip (not one-way). Ours: msperf "
-                 "remote_many/local_many with MULTISOCKET_IO_THREADS set in both; peers: bench/many.")
+    if wire:
+        lines.append("Every server driven by the same load generator, bench/many/wire_many: one C thread on epoll "
+                     "speaking the server's own wire (multisocket frames, SP, ZMTP), one connection per simulated "
+                     "client with one request in flight on each. Ours: msperf local_many with "
+                     "MULTISOCKET_IO_THREADS set (one answering loop per I/O thread); peers: bench/many servers. "
+                     "CPU µs/req = user + system time of the process ÷ requests (the kernel's loopback TCP "
+                     "work included): when server + generator CPU per request × req/s reaches the core count, "
+                     "the machine is full and more server threads cannot add throughput.")
+    else:
+        lines.append("One load-generator process, one req socket per connection with one request in flight on "
+                     "each, against one rep server process; p50/p99 = round trip (not one-way). Ours: msperf "
+                     "remote_many/local_many with MULTISOCKET_IO_THREADS set in both; peers: bench/many.")
     return "\n".join(lines)
 
 

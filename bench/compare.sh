@@ -21,7 +21,10 @@
 #                                once per IO_THREADS value, beside the nng and
 #                                zmq peers of bench/many
 #        CONNECTIONS=64  IO_THREADS="1 2"   (MULTISOCKET_IO_THREADS of both
-#                                msperf processes, one table row each)
+#                                msperf processes, one table row each); then
+#                                the same servers again, all driven by one C
+#                                load generator (bench/many/wire_many), with
+#                                each side's CPU time per request
 #        QUIET_MAX=0.25 QUIET_WAIT=5    before each measurement wait up to
 #                                QUIET_WAIT s for total CPU use to drop below
 #                                QUIET_MAX (recorded as pre_busy=; CPU used by
@@ -162,7 +165,7 @@ if [ "$MANY" = 1 ]; then
 	for lib in $LIBS; do
 		case "$lib" in nng | zmq) MANY_LIBS="$MANY_LIBS $lib" ;; esac
 	done
-	for lib in $MANY_LIBS; do
+	for lib in $MANY_LIBS wire; do
 		make -s -C "$HERE/many" BUILD="$BUILD" "$lib" >"$TMP/make.log" 2>&1 || {
 			tail -10 "$TMP/make.log" >&2
 			die "many-connection peer build failed: make -C $HERE/many BUILD=$BUILD $lib"
@@ -434,6 +437,48 @@ run_many_ours() { # io_threads
 	fi
 }
 
+# the many-connection case with one load generator for every server: bench/many's
+# wire_many, one C thread speaking the server's own wire (ms: multisocket frames,
+# sp: NNG's, zmtp: ZeroMQ's), so that the rows compare the servers alone and the
+# generator leaves the server as much of the machine as it can. Records the CPU
+# time per request of the server and of the generator (server_us=, gen_us=).
+# server: ours:IO_THREADS | nng | zmq
+run_many_wire() {
+	local server=$1 size=64 count url lpid rc wire label io="" line cpu_s cpu_g cmd
+	count="$(count_of multisocket many "$size")"
+	url="$(next_url tcp)"
+	case "$server" in
+	ours:*)
+		io=${server#ours:} wire=ms label=multisocket
+		cmd=(env MULTISOCKET_IO_THREADS="$io" "$MSPERF" local_many "$url" "$size" "$count" "$CONNECTIONS") ;;
+	nng) wire=sp label=${NAME[nng]} cmd=("$BUILD/nng_many" local "$url" "$size" "$count" "$CONNECTIONS") ;;
+	zmq) wire=zmtp label=${NAME[zmq]} cmd=("$BUILD/zmq_many" local "$url" "$size" "$count" "$CONNECTIONS") ;;
+	esac
+	start_measure
+	/usr/bin/time -f "%U %S" -o "$TMP/s.time" "${PIN_CMD[@]}" timeout "$TIMEOUT" "${cmd[@]}" \
+		>"$TMP/l.out" 2>"$TMP/l.err" &
+	lpid=$!
+	PIDS="$lpid"
+	wait_listening "$url" "$lpid"
+	run_fg /usr/bin/time -f "%U %S" -o "$TMP/g.time" "${PIN_CMD[@]}" timeout "$TIMEOUT" \
+		"$BUILD/wire_many" "$wire" "$label" "$url" "$size" "$count" "$CONNECTIONS" >"$TMP/r.out" 2>"$TMP/r.err"
+	rc=$?
+	# ours ends when its peers have left; a peer's server runs until ended
+	# (timeout, the child of time, passes the signal on)
+	if [ -z "$io" ] || [ "$rc" -ne 0 ]; then pkill -TERM -P "$lpid" 2>/dev/null; fi
+	wait "$lpid" 2>/dev/null
+	PIDS=""
+	end_measure
+	line="$(grep -h '^RESULT' "$TMP/r.out" 2>/dev/null | head -1)"
+	cpu_s="$(tail -1 "$TMP/s.time" 2>/dev/null | awk -v n="$count" 'NF == 2 { printf "%.2f", ($1 + $2) * 1e6 / n }')"
+	cpu_g="$(tail -1 "$TMP/g.time" 2>/dev/null | awk -v n="$count" 'NF == 2 { printf "%.2f", ($1 + $2) * 1e6 / n }')"
+	if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
+		record "${line#RESULT } generator=wire${io:+ io_threads=$io} server_us=${cpu_s:-na} gen_us=${cpu_g:-na}"
+	else
+		fail "lib=$label test=many pattern=reqrep transport=tcp size=$size connections=$CONNECTIONS count=$count generator=wire${io:+ io_threads=$io} rc=$rc"
+	fi
+}
+
 # the many-connection case, a peer of bench/many: its server runs until ended
 run_many_peer() { # lib
 	local lib=$1 size=64 bin count url lpid rc line
@@ -527,6 +572,9 @@ for rep in $(seq 1 "$REPS"); do
 		echo "-- tcp: $CONNECTIONS connections, req/rep 64 B, one load-generator process" >&2
 		for io in $IO_THREADS; do run_many_ours "$io"; done
 		for lib in $MANY_LIBS; do run_many_peer "$lib"; done
+		echo "-- tcp: the same, every server driven by bench/many/wire_many" >&2
+		for io in $IO_THREADS; do run_many_wire "ours:$io"; done
+		for lib in $MANY_LIBS; do run_many_wire "$lib"; done
 	fi
 	if [ "$RSS" = 1 ]; then
 		echo "-- peak RSS, tcp, $(count_of multisocket rss 64) x 64 B" >&2

@@ -37,6 +37,34 @@ extension Perf {
         }
     }
 
+    /// ``serve(_:peers:_:)`` with one answering loop on each of `executors` (on the pool instead when
+    /// `MSPERF_EXECUTOR=pool` is set), all taking from `socket`'s receive queue.
+    /// - Throws: as ``serve(_:peers:_:)``; the first loop's error ends the others.
+    static func serve(_ socket: Socket, peers events: AsyncStream<SocketEvent>, loopsOn executors: [any TaskExecutor],
+                      _ answerOne: @escaping @Sendable () async throws -> Void) async throws {
+        try await closing(socket) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await closeWhenPeersLeave(socket, events) }
+                let loops = executors.count
+                try await withThrowingTaskGroup(of: Void.self) { answering in
+                    for executor in executors {
+                        answering.addTask(executorPreference: onIOThread ? executor : nil) {
+                            try await answerUntilClosed(answerOne)
+                        }
+                    }
+                    do {
+                        for _ in 0..<loops { try await answering.next() }
+                    } catch {
+                        answering.cancelAll()
+                        group.cancelAll()
+                        throw error
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
     private static func answerUntilClosed(_ answerOne: () async throws -> Void) async throws {
         while true {
             do {

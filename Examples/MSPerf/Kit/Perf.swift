@@ -80,9 +80,17 @@ public enum Perf {
             }
         case .remoteLat:
             output(latencyReport(size: size, roundtrips: count, elapsed: try await echoClient(address, size, count)))
-        case .localReqLat, .localMany:
-            let rep = Rep()
+        case .localReqLat:
+            let rep = Rep(options: socketOptions)
             try await serve(rep.socket, peers: try listen(rep.socket, address, bound)) {
+                try await reply(rep, size)
+            }
+        case .localMany:
+            // One answering loop per I/O thread, each on its thread: a server for many peers uses every
+            // reactor of its group, not only its socket's home.
+            let rep = Rep(options: socketOptions)
+            try await serve(rep.socket, peers: try listen(rep.socket, address, bound),
+                            loopsOn: reactors.reactors) {
                 try await reply(rep, size)
             }
         case .remoteReqLat:
