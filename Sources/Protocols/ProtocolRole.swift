@@ -16,25 +16,29 @@ extension ProtocolRole {
     /// protocol is refused (counted in ``SocketStatistics/pipesRefused``, reported as
     /// ``SocketEvent/pipeRefused(_:reason:)``).
     ///
+    /// `options` replace the socket's endpoint options for this connection (``Socket/dial(_:options:waitForConnection:)``);
+    /// the address's query overrides single fields of either.
+    ///
     /// With `waitForConnection` the first attempt completes before this returns (cancellation does not
     /// interrupt it); otherwise it returns at once and keeps trying in the background.
     /// - Throws: ``MultiSocketError`` `badAddress`, `unsupportedScheme`, `connectionRefused`, `addressInUse`
     ///   or `closed`.
-    public func dial(_ address: String, waitForConnection: Bool = true) async throws {
-        try await socket.dial(address, waitForConnection: waitForConnection)
+    public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        try await socket.dial(address, options: options, waitForConnection: waitForConnection)
     }
 
     /// Dials the address a listener returned.
-    /// - Throws: as ``dial(_:waitForConnection:)``.
-    public func dial(_ address: Address, waitForConnection: Bool = true) async throws {
-        try await socket.dial("\(address)", waitForConnection: waitForConnection)
+    /// - Throws: as ``dial(_:options:waitForConnection:)``.
+    public func dial(_ address: Address, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        try await socket.dial("\(address)", options: options, waitForConnection: waitForConnection)
     }
 
-    /// Listens on `address` and returns the address bound (the real port for `tcp://…:0`).
+    /// Listens on `address` and returns the address bound (the real port for `tcp://…:0`). `options` replace
+    /// the socket's endpoint options for this listener and the pipes it accepts (``Socket/listen(_:options:)``).
     /// - Throws: ``MultiSocketError`` `badAddress`, `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
-    public func listen(_ address: String) throws -> Address {
-        try socket.listen(address)
+    public func listen(_ address: String, options: EndpointOptions? = nil) throws -> Address {
+        try socket.listen(address, options: options)
     }
 
     /// Closes the role's socket: idempotent, bounded by the linger time, not cancellable. Afterwards every

@@ -168,3 +168,30 @@ struct PeerMismatchTests {
         await pull.close()
     }
 }
+
+/// A role's `dial(_:options:)` and `listen(_:options:)` reach its socket's endpoints.
+@Suite(.timeLimit(.minutes(1)))
+struct RoleEndpointOptionsTests {
+    /// A listener's own receive limit applies to the pipes it accepts: a request over it closes its pipe and
+    /// is never answered, while one under it is.
+    @Test func listenOptionsLimitWhatAPipeAccepts() async throws {
+        let rep = Rep()
+        let req = Req(options: SocketOptions(linger: .milliseconds(10)))  // the refused request stays queued
+        let address = try rep.listen("tcp://127.0.0.1:0", options: EndpointOptions(maxReceiveSize: 64))
+        try await req.dial(address, options: EndpointOptions(reconnect: false))
+        let answering = Task { while let request = try? await rep.receive() { try await rep.reply(to: request, request.body) } }
+        #expect(try await req.request(bytes("small"), timeout: .seconds(20)) == bytes("small"))
+        let events = rep.events()
+        await #expect(throws: MultiSocketError.self) {
+            _ = try await req.request([UInt8](repeating: 1, count: 1000), timeout: .seconds(2))
+        }
+        _ = try await Await.event(events, "the oversize frame's pipe closing") { event -> Bool? in
+            if case .pipeRemoved = event { return true }
+            return nil
+        }
+        #expect(rep.statistics.rejectedFrames == 1)
+        answering.cancel()
+        await req.close()
+        await rep.close()
+    }
+}
