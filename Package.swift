@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Async functions in the libraries run on their caller's executor (SE-0461) instead of hopping to the
@@ -11,16 +11,23 @@ let package = Package(
         .library(name: "MultiSocketConnector", targets: ["MultiSocketConnector"]),
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
-        .executable(name: "Demo", targets: ["Demo"]),
-        .executable(name: "ReqRep", targets: ["ReqRep"]),
-        .executable(name: "PubSub", targets: ["PubSub"]),
-        .executable(name: "Pipeline", targets: ["Pipeline"]),
-        .executable(name: "Bus", targets: ["Bus"]),
-        .executable(name: "Survey", targets: ["Survey"]),
-        .executable(name: "SwitchChain", targets: ["SwitchChain"]),
-        .executable(name: "msperf", targets: ["MSPerf"]),
-        .executable(name: "mscat", targets: ["MSCat"]),
-        .executable(name: "soak", targets: ["Soak"]),
+        // Example and tool products are prefixed so that an app depending on this package can name its own
+        // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
+        // package graph). `Demo` alone keeps its short name, for `swift run Demo`.
+        .executable(name: "Demo", targets: ["MultiSocketDemo"]),
+        .executable(name: "MultiSocketReqRep", targets: ["MultiSocketReqRep"]),
+        .executable(name: "MultiSocketPubSub", targets: ["MultiSocketPubSub"]),
+        .executable(name: "MultiSocketPipeline", targets: ["MultiSocketPipeline"]),
+        .executable(name: "MultiSocketBus", targets: ["MultiSocketBus"]),
+        .executable(name: "MultiSocketSurvey", targets: ["MultiSocketSurvey"]),
+        .executable(name: "MultiSocketSwitchChain", targets: ["MultiSocketSwitchChain"]),
+        .executable(name: "msperf", targets: ["MultiSocketPerf"]),
+        .executable(name: "mscat", targets: ["MultiSocketCat"]),
+        .executable(name: "soak", targets: ["MultiSocketSoak"]),
+        .executable(name: "FuzzFrames", targets: ["MultiSocketFuzzFrames"]),
+        .executable(name: "FuzzWebSocket", targets: ["MultiSocketFuzzWebSocket"]),
+        .executable(name: "FuzzHandshake", targets: ["MultiSocketFuzzHandshake"]),
+        .executable(name: "FuzzAddress", targets: ["MultiSocketFuzzAddress"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -35,42 +42,42 @@ let package = Package(
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
-        .executableTarget(name: "Demo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
-        .executableTarget(name: "ReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
-        .executableTarget(name: "PubSub", dependencies: ["MultiSocketProtocols"], path: "Examples/PubSub"),
-        .executableTarget(name: "Pipeline", dependencies: ["MultiSocketProtocols"], path: "Examples/Pipeline"),
-        .executableTarget(name: "Bus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
-        .executableTarget(name: "Survey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
-        .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
-        .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
+        .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
+        .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
+        .executableTarget(name: "MultiSocketPubSub", dependencies: ["MultiSocketProtocols"], path: "Examples/PubSub"),
+        .executableTarget(name: "MultiSocketPipeline", dependencies: ["MultiSocketProtocols"], path: "Examples/Pipeline"),
+        .executableTarget(name: "MultiSocketBus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
+        .executableTarget(name: "MultiSocketSurvey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
+        .executableTarget(name: "MultiSocketSwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
+        .target(name: "MultiSocketPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
                 swiftSettings: callerExecutor),
-        .executableTarget(name: "MSPerf", dependencies: ["MSPerfKit"], path: "Examples/MSPerf/Tool"),
-        .target(name: "MSCatCore", path: "Examples/MSCat/Core"),
+        .executableTarget(name: "MultiSocketPerf", dependencies: ["MultiSocketPerfKit"], path: "Examples/MSPerf/Tool"),
+        .target(name: "MultiSocketCatCore", path: "Examples/MSCat/Core"),
         .executableTarget(
-            name: "MSCat",
-            dependencies: ["MSCatCore", "MultiSocketProtocols"],
+            name: "MultiSocketCat",
+            dependencies: ["MultiSocketCatCore", "MultiSocketProtocols"],
             path: "Examples/MSCat/App"
         ),
-        .target(name: "SoakKit", dependencies: ["MultiSocketProtocols"], path: "Examples/Soak/Kit",
+        .target(name: "MultiSocketSoakKit", dependencies: ["MultiSocketProtocols"], path: "Examples/Soak/Kit",
                 swiftSettings: callerExecutor),
-        .executableTarget(name: "Soak", dependencies: ["SoakKit"], path: "Examples/Soak/Tool"),
-        // Fuzzing (Fuzz/README.md): the properties checked live in FuzzHarness, which the tests also run on
+        .executableTarget(name: "MultiSocketSoak", dependencies: ["MultiSocketSoakKit"], path: "Examples/Soak/Tool"),
+        // Fuzzing (Fuzz/README.md): the properties checked live in MultiSocketFuzzHarness, which the tests also run on
         // the committed corpus; each Fuzz* executable is one libFuzzer entry point. Fuzz/run.sh builds them with
-        // `-sanitize=fuzzer,address -DFUZZING`, which makes their main run libFuzzer's driver (CFuzzDriver
+        // `-sanitize=fuzzer,address -DFUZZING`, which makes their main run libFuzzer's driver (CMultiSocketFuzzDriver
         // declares it); a plain build makes them programs that do nothing.
-        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
-        .target(name: "FuzzHarness", dependencies: ["MultiSocketConnector"], path: "Fuzz/Harness"),
-        .executableTarget(name: "FuzzFrames", dependencies: ["FuzzHarness", "CFuzzDriver"],
+        .target(name: "CMultiSocketFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .target(name: "MultiSocketFuzzHarness", dependencies: ["MultiSocketConnector"], path: "Fuzz/Harness"),
+        .executableTarget(name: "MultiSocketFuzzFrames", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/Frames"),
-        .executableTarget(name: "FuzzWebSocket", dependencies: ["FuzzHarness", "CFuzzDriver"],
+        .executableTarget(name: "MultiSocketFuzzWebSocket", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/WebSocket"),
-        .executableTarget(name: "FuzzHandshake", dependencies: ["FuzzHarness", "CFuzzDriver"],
+        .executableTarget(name: "MultiSocketFuzzHandshake", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/Handshake"),
-        .executableTarget(name: "FuzzAddress", dependencies: ["FuzzHarness", "CFuzzDriver"],
+        .executableTarget(name: "MultiSocketFuzzAddress", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/Address"),
         .testTarget(
-            name: "ConnectorTests",
-            dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "FuzzHarness"],
+            name: "MultiSocketConnectorTests",
+            dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "MultiSocketFuzzHarness"],
             path: "Tests/ConnectorTests"
         ),
         .testTarget(
@@ -79,19 +86,19 @@ let package = Package(
             path: "Tests/MultiSocketTests"
         ),
         .testTarget(
-            name: "ProtocolsTests",
+            name: "MultiSocketProtocolsTests",
             dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/ProtocolsTests"
         ),
         .testTarget(
-            name: "MSPerfTests",
-            dependencies: ["MSPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
+            name: "MultiSocketPerfTests",
+            dependencies: ["MultiSocketPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
         ),
-        .testTarget(name: "MSCatTests", dependencies: ["MSCatCore"], path: "Tests/MSCatTests"),
+        .testTarget(name: "MultiSocketCatTests", dependencies: ["MultiSocketCatCore"], path: "Tests/MSCatTests"),
         .testTarget(
-            name: "SoakTests",
-            dependencies: ["SoakKit", "MultiSocketTestSupport"],
+            name: "MultiSocketSoakTests",
+            dependencies: ["MultiSocketSoakKit", "MultiSocketTestSupport"],
             path: "Tests/SoakTests"
         ),
     ],

@@ -1,5 +1,5 @@
 import Foundation
-import FuzzHarness
+import MultiSocketFuzzHarness
 import Glibc
 import MultiSocketConnector
 import Testing

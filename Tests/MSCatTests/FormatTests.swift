@@ -1,4 +1,4 @@
-import MSCatCore
+import MultiSocketCatCore
 import Testing
 
 /// The output formats, byte for byte.

@@ -1,4 +1,4 @@
-import MSCatCore
+import MultiSocketCatCore
 import Testing
 
 /// `Options.parse` as a pure function: what valid command lines turn into.

@@ -1,4 +1,4 @@
-import MSPerfKit
+import MultiSocketPerfKit
 import MultiSocket
 import MultiSocketProtocols
 import MultiSocketTestSupport

@@ -1,7 +1,7 @@
 import Glibc
 import MultiSocketProtocols
 import MultiSocketTestSupport
-import SoakKit
+import MultiSocketSoakKit
 import Testing
 
 /// A server out of descriptors: a connection that arrives then cannot be accepted, and nothing else arrives

@@ -1,7 +1,7 @@
 import Glibc
 import MultiSocketProtocols
 import MultiSocketTestSupport
-import SoakKit
+import MultiSocketSoakKit
 import Synchronization
 import Testing
 

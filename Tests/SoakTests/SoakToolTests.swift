@@ -1,5 +1,5 @@
 import MultiSocketTestSupport
-import SoakKit
+import MultiSocketSoakKit
 import Synchronization
 import Testing
 

@@ -1,5 +1,5 @@
 import Glibc
-import MSCatCore
+import MultiSocketCatCore
 
 extension Options.Payload {
     /// The bytes to send: the text's UTF-8, or the whole file (standard input for `-`).

@@ -1,4 +1,4 @@
-import MSCatCore
+import MultiSocketCatCore
 import MultiSocketProtocols
 
 /// Runs one `mscat` invocation: opens the role's socket, dials and listens, then sends, receives and prints

@@ -1,5 +1,5 @@
 import Glibc
-import MSCatCore
+import MultiSocketCatCore
 
 /// Standard output and error, written straight to their file descriptors so that each message reaches the
 /// reader (a pipe, a script, a test) as soon as it is printed.

@@ -1,7 +1,7 @@
 // mscat: nngcat for MultiSocket. Parses the command line (MSCatCore), runs it (Runner) and exits with 0 when
 // done, 1 on any error.
 import Glibc
-import MSCatCore
+import MultiSocketCatCore
 
 /// Runs `mscat` with `arguments` (without the program name) and returns the exit status.
 func mscat(_ arguments: [String]) async -> Int32 {

@@ -1,6 +1,6 @@
 // msperf: latency and throughput tools with libzmq's arguments and output lines. See `msperf --help`.
 import Glibc
-import MSPerfKit
+import MultiSocketPerfKit
 
 func fail(_ text: String, status: Int32) -> Never {
     let line = "msperf: \(text)\n"

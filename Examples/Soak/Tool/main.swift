@@ -1,7 +1,7 @@
 // soak: drives req/rep, pub/sub and push/pull over tcp with many peers, checking every message; or, with
 // `serve`, runs one server for fault tests. See `soak --help`.
 import Glibc
-import SoakKit
+import MultiSocketSoakKit
 
 /// Writes `text` and a newline to `fd` in one call (a killed process loses nothing it printed).
 func emit(_ text: String, to fd: Int32 = 1) {

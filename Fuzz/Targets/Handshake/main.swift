@@ -1,7 +1,7 @@
 // The Handshake area's fuzzer. Built by Fuzz/run.sh with `-sanitize=fuzzer,address -DFUZZING`, its main runs
 // libFuzzer's driver on the entry point below; built plainly (`swift build`), it is a program that does
 // nothing.
-import FuzzHarness
+import MultiSocketFuzzHarness
 
 /// libFuzzer's entry point: checks one input (a failed check stops the process); returns 0.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -10,7 +10,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 #if FUZZING
-import CFuzzDriver
+import CMultiSocketFuzzDriver
 import Glibc
 
 var argc = CommandLine.argc
