@@ -1,5 +1,6 @@
 // msperf: latency and throughput tools with libzmq's arguments and output lines. See `msperf --help`.
 import Glibc
+import MultiSocketConnector
 import MultiSocketPerfKit
 
 func fail(_ text: String, status: Int32) -> Never {
@@ -8,6 +9,8 @@ func fail(_ text: String, status: Int32) -> Never {
     exit(status)
 }
 
+// Large contents freed in runs would be handed back to the kernel and faulted in again (bench/NOTES.md).
+AllocatorTuning.tuneForMessageTraffic()
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--help" || arguments.first == "-h" {
     print(PerfRequest.usage)

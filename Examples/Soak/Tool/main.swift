@@ -1,6 +1,7 @@
 // soak: drives req/rep, pub/sub and push/pull over tcp with many peers, checking every message; or, with
 // `serve`, runs one server for fault tests. See `soak --help`.
 import Glibc
+import MultiSocketConnector
 import MultiSocketSoakKit
 
 /// Writes `text` and a newline to `fd` in one call (a killed process loses nothing it printed).
@@ -17,6 +18,7 @@ do {
     exit(2)
 }
 signal(SIGPIPE, SIG_IGN)
+AllocatorTuning.tuneForMessageTraffic()  // as a server moving large messages would (bench/NOTES.md)
 switch command {
 case .help:
     emit(SoakOptions.usage)

@@ -56,7 +56,6 @@ public final class Reactor: @unchecked Sendable {
 
     /// Creates a reactor whose thread ``start(in:)`` starts.
     init(name: String, index: Int) {
-        _ = AllocatorTuning.applied
         self.name = name
         self.index = index
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
