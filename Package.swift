@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "MultiSocketCatTests", dependencies: ["MultiSocketCatCore"], path: "Tests/MSCatTests"),
         .testTarget(
             name: "MultiSocketSoakTests",
-            dependencies: ["MultiSocketSoakKit", "MultiSocketTestSupport"],
+            dependencies: ["MultiSocketSoakKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/SoakTests"
         ),
     ],

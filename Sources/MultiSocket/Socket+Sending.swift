@@ -175,10 +175,14 @@ extension Socket {
     }
 
     /// Suspends until the message is taken: into the shared queue (`pipeID` nil) or by the pipe when it
-    /// drains. Returns `false` when the pipe drained before the wait began (send again at once).
-    /// - Throws: `closed`, `brokenPath` (the pipe is gone or can send nothing more), `CancellationError`.
+    /// drains; for at most ``SocketOptions/sendTimeout``. Returns `false` when the pipe drained before the
+    /// wait began (send again at once).
+    /// - Throws: `closed`, `brokenPath` (the pipe is gone or can send nothing more), `timedOut` (nothing
+    ///   was sent), `CancellationError`.
     private func waitForRoom(_ message: Message, pipeID: UInt32?, drains: Int) async throws -> Bool {
         let id = state.withLock { $0.makeID() }
+        var timer: SocketTimer?
+        defer { if let timer { cancel(timer) } }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Bool, any Error>) in
                 let cancelled = Task.isCancelled
@@ -192,7 +196,14 @@ extension Socket {
                     continuation.resume(returning: true)
                     serve(carrier)
                 case .retry: continuation.resume(returning: false)
-                case .suspended: break
+                case .suspended:
+                    if let limit = options.sendTimeout {
+                        // Armed once the sender waits, so that it cannot fire before there is one to end.
+                        timer = schedule(after: limit) { [state] in
+                            state.withLock { $0.cancelSend(id) }?.resume(
+                                throwing: MultiSocketError(.timedOut, "no room to send within \(limit)"))
+                        }
+                    }
                 case .fail(let error): continuation.resume(throwing: error)
                 case .cancelled: continuation.resume(throwing: CancellationError())
                 }

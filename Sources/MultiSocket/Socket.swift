@@ -215,10 +215,14 @@ public final class Socket: Sendable {
         return try takeReceived()
     }
 
-    /// The part of ``receive()`` that waits for a message.
+    /// The part of ``receive()`` that waits for a message: until one comes, or `timeout` (by default
+    /// ``SocketOptions/receiveTimeout``) has passed.
     @usableFromInline
-    func receiveWaiting() async throws -> Message {
+    func receiveWaiting(timeout: Duration? = nil) async throws -> Message {
+        let limit = timeout ?? options.receiveTimeout
         let id = state.withLock { $0.makeID() }
+        var timer: SocketTimer?
+        defer { if let timer { cancel(timer) } }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
                 let cancelled = Task.isCancelled
@@ -226,7 +230,14 @@ public final class Socket: Sendable {
                 case .message(let message, let resume):
                     for pipe in resume { pipe.resumeReceiving() }
                     continuation.resume(returning: message)
-                case .suspended: break
+                case .suspended:
+                    if let limit {
+                        // Armed once the receiver waits, so that it cannot fire before there is one to end.
+                        timer = schedule(after: limit) { [state] in
+                            state.withLock { $0.cancelReceive(id) }?.resume(
+                                throwing: MultiSocketError(.timedOut, "no message within \(limit)"))
+                        }
+                    }
                 case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
                 case .cancelled: continuation.resume(throwing: CancellationError())
                 }

@@ -21,6 +21,14 @@ public struct SocketOptions: Sendable {
     /// The I/O threads that serve the socket: its home reactor (``Socket/executor``, its timers) and its
     /// pipes, spread over the group. Default: ``ReactorGroup/default``.
     public var reactorGroup: ReactorGroup = .default
+    /// How long a ``Socket/receive()`` (and a role's receive, which calls it) waits for a message before it
+    /// throws ``MultiSocketError/Code/timedOut``, consuming nothing; `nil` (the default) waits as long as it
+    /// takes. mangos' RecvDeadline.
+    public var receiveTimeout: Duration?
+    /// How long a send waits for room in a full queue before it throws ``MultiSocketError/Code/timedOut``,
+    /// sending nothing; `nil` (the default) waits as long as it takes. A send that finds room never waits.
+    /// mangos' SendDeadline.
+    public var sendTimeout: Duration?
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -31,7 +39,9 @@ public struct SocketOptions: Sendable {
         linger: Duration = .seconds(5),
         connector: ConnectorOptions = ConnectorOptions(),
         identity: ProtocolIdentity? = nil,
-        pipeVeto: (@Sendable (MessagePipe) -> String?)? = nil
+        pipeVeto: (@Sendable (MessagePipe) -> String?)? = nil,
+        receiveTimeout: Duration? = nil,
+        sendTimeout: Duration? = nil
     ) {
         self.sendQueueSize = sendQueueSize
         self.receiveQueueSize = receiveQueueSize
@@ -41,5 +51,7 @@ public struct SocketOptions: Sendable {
         self.connector = connector
         self.identity = identity
         self.pipeVeto = pipeVeto
+        self.receiveTimeout = receiveTimeout
+        self.sendTimeout = sendTimeout
     }
 }
