@@ -37,17 +37,18 @@ struct ReactorWakeTests {
         }
     }
 
-    /// Returns once thread `tid` of this process is blocked in `epoll_wait` (it reports system call 232,
-    /// or 281 for `epoll_pwait`, in /proc).
+    /// Returns once thread `tid` of this process is blocked waiting for readiness: in `epoll_wait` (system
+    /// call 232, or 281 for `epoll_pwait`, 441 for `epoll_pwait2`, as /proc reports it) or, with the poll
+    /// backend, in `poll` (7) or `ppoll` (271).
     static func waitUntilSleeping(_ tid: Int32) async throws {
-        try await withTimeout(10, "the reactor thread asleep in epoll_wait") {
+        try await withTimeout(10, "the reactor thread asleep in epoll_wait or poll") {
             while true {
                 let fd = open("/proc/self/task/\(tid)/syscall", O_RDONLY)
                 var buffer = [UInt8](repeating: 0, count: 64)
                 let count = fd < 0 ? 0 : read(fd, &buffer, buffer.count)
                 if fd >= 0 { close(fd) }
                 let call = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).split(separator: " ").first
-                if call == "232" || call == "281" || call == "441" { return }
+                if ["232", "281", "441", "7", "271"].contains(call) { return }
                 await Task.yield()
             }
         }

@@ -26,6 +26,8 @@ static inline uint32_t cms_epollet(void) { return EPOLLET; }
 static inline uint32_t cms_epollerr(void) { return EPOLLERR; }
 static inline uint32_t cms_epollhup(void) { return EPOLLHUP; }
 static inline uint32_t cms_epollrdhup(void) { return EPOLLRDHUP; }
+/// poll(2)'s peer-shut-down bit (Linux; the same value as EPOLLRDHUP, which handlers are given).
+static inline short cms_pollrdhup(void) { return 0x2000; }
 
 /// The bytes the kernel holds for `fd` that have not been read yet (FIONREAD), or 0 when unknown.
 static inline int cms_unread_bytes(int fd) {

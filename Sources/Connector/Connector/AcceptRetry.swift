@@ -28,6 +28,7 @@ struct AcceptRetry {
         if let timer {
             reactor.cancelTimer(timer)
             self.timer = nil
+            reactor.setReadInterest(fd, true)
         }
         var accepted = false
         let outcome = SystemSocket.acceptPending(fd, while: open) { connection in
@@ -46,6 +47,9 @@ struct AcceptRetry {
         }
         let next = accepted ? Self.firstDelay : delay.map { min($0 * 2, Self.longestDelay) } ?? Self.firstDelay
         delay = next
+        // The pending connections stay readable meanwhile: a level-triggered backend would report them every
+        // turn until the timer.
+        reactor.setReadInterest(fd, false)
         timer = reactor.schedule(after: next, retry)
     }
 

@@ -2,8 +2,8 @@ import CMultiSocketShims
 import Glibc
 import Synchronization
 
-/// An I/O engine: one named thread running an edge-triggered `epoll` loop, woken by an `eventfd`; a member
-/// of a ``ReactorGroup``.
+/// An I/O engine: one named thread running an edge-triggered readiness loop (`epoll`, or `poll(2)` with edges
+/// emulated: ``IOBackend``), woken by an `eventfd`; a member of a ``ReactorGroup``.
 ///
 /// Readiness events, then due timers, then posted jobs run on that thread, in that order each turn. No
 /// thread per connection, no polling: the loop sleeps in `epoll_wait` until a descriptor, a job or the
@@ -34,8 +34,7 @@ public final class Reactor: @unchecked Sendable {
     public let index: Int
     /// Set once by ``start(in:)``, before the thread starts and before any other thread can see the reactor.
     private var owner: ReactorGroup?
-    private let epollFD: Int32
-    private let wakeFD: Int32
+    private let backend: any ReactorBackend
     private let queue = Locked(Queue(), rank: .reactorQueue)
     private let threadID = Atomic<UInt>(0)
     private let kernelID = Atomic<Int32>(0)
@@ -54,17 +53,14 @@ public final class Reactor: @unchecked Sendable {
     private var dueTimers: [@Sendable () -> Void] = []
     private static let jobRoundsPerTurn = 64
 
-    /// Creates a reactor whose thread ``start(in:)`` starts.
-    init(name: String, index: Int) {
+    /// Creates a reactor whose thread ``start(in:)`` starts, waiting on `backend`.
+    init(name: String, index: Int, backend: IOBackend) {
         self.name = name
         self.index = index
-        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        precondition(epollFD >= 0 && wakeFD >= 0, "cannot create the reactor's epoll or eventfd descriptor")
-        var event = epoll_event()
-        event.events = cms_epollin()
-        event.data.u64 = 0
-        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        self.backend = switch backend {
+        case .epoll: EpollBackend()
+        case .poll: PollBackend()
+        }
     }
 
     /// Joins `group` and starts the thread; called once, by the group's initialiser.
@@ -138,14 +134,12 @@ public final class Reactor: @unchecked Sendable {
     /// ``deregister(_:handler:)``; the first event may arrive before this returns.
     public func register(_ fd: Int32, handler: any ReactorHandler) -> Bool {
         let retained = Unmanaged<AnyObject>.passRetained(handler as AnyObject)
-        var event = epoll_event()
-        event.events = cms_epollin() | cms_epollout() | cms_epollrdhup() | cms_epollet()
-        event.data.u64 = UInt64(UInt(bitPattern: retained.toOpaque()))
-        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+        guard backend.add(fd, token: UInt64(UInt(bitPattern: retained.toOpaque()))) else {
             retained.release()
             return false
         }
         registrations.wrappingAdd(1, ordering: .relaxed)
+        if !isCurrent { signal() }  // a poll loop asleep would not watch it before its next turn
         return true
     }
 
@@ -154,10 +148,26 @@ public final class Reactor: @unchecked Sendable {
     /// naming it stays safe. Closing `fd` is the caller's business, afterwards.
     public func deregister(_ fd: Int32, handler: any ReactorHandler) {
         precondition(isCurrent, "deregister must run on the reactor thread \(name)")
-        var event = epoll_event()
-        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        backend.remove(fd)
         registrations.wrappingAdd(-1, ordering: .relaxed)
         retiring.append(Unmanaged<AnyObject>.passUnretained(handler as AnyObject))
+    }
+
+    /// Says that a write to `fd` met `EAGAIN` and its handler waits for an `EPOLLOUT` event. Call it after every
+    /// such write (before or after recording that you wait: an event may arrive at once): with `epoll` it costs
+    /// nothing (edges come by themselves); the `poll(2)` backend watches writability only when told. Any
+    /// thread; throws nothing.
+    public func awaitWritable(_ fd: Int32) {
+        if backend.awaitWritable(fd) && !isCurrent { signal() }
+    }
+
+    /// Turns readiness-for-reading events of `fd` off (`false`: its handler stops reading before `EAGAIN` on
+    /// purpose, leaving bytes unread, as a paused receiver or an accept loop out of descriptors does) or on
+    /// again (`true`: it reads once more). With `epoll` it costs nothing; the `poll(2)` backend would
+    /// otherwise report the unread bytes every turn. Events are on from ``register(_:handler:)``. Any thread;
+    /// throws nothing.
+    public func setReadInterest(_ fd: Int32, _ wanted: Bool) {
+        if backend.setReadInterest(fd, wanted) && !isCurrent { signal() }
     }
 
     /// Runs `job` on this reactor's thread, after the events of the current turn, in the order posted.
@@ -200,8 +210,7 @@ public final class Reactor: @unchecked Sendable {
     }
 
     private func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(wakeFD, &one, 8)
+        backend.wake()
     }
 
     fileprivate func run() {
@@ -209,11 +218,8 @@ public final class Reactor: @unchecked Sendable {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
         nameThread()
-        let capacity = 256
-        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         while true {
-            let count = epoll_wait(epollFD, events, Int32(capacity), waitTimeout())
-            if count > 0 { dispatch(events, count: Int(count)) }
+            backend.wait(timeout: waitTimeout()) { token, events in dispatch(token, events) }
             runDueTimers()
             runJobs()
             releaseRetired()
@@ -230,20 +236,12 @@ public final class Reactor: @unchecked Sendable {
         Glibc.close(fd)
     }
 
-    /// Hands each event of a turn to its handler.
-    private func dispatch(_ events: UnsafeMutablePointer<epoll_event>, count: Int) {
+    /// Hands one event of a turn to its handler (`token`: the handler, retained by ``register(_:handler:)``).
+    private func dispatch(_ token: UInt64, _ events: UInt32) {
         assertInReactor()
-        for index in 0..<count {
-            let event = events[index]
-            if event.data.u64 == 0 {
-                var value: UInt64 = 0
-                _ = Glibc.read(wakeFD, &value, 8)
-                continue
-            }
-            let pointer = UnsafeRawPointer(bitPattern: UInt(event.data.u64))!
-            let handler = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
-            (handler as! any ReactorHandler).reactorEvent(event.events)
-        }
+        let pointer = UnsafeRawPointer(bitPattern: UInt(token))!
+        let handler = Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
+        (handler as! any ReactorHandler).reactorEvent(events)
     }
 
     /// Releases the handlers deregistered this turn: no event of the turn can name them any more.

@@ -30,10 +30,14 @@ public final class ReactorGroup: Sendable {
     public let reactors: [Reactor]
     private let cursor = Atomic<Int>(0)
 
-    /// Creates a group of `threads` reactors (at least one) and starts their threads, named `name-0`,
-    /// `name-1`, … (cut to the kernel's 15 bytes). Runs on the caller's thread; throws nothing.
-    public init(threads: Int, name: String = "multisock-io") {
-        reactors = (0..<max(1, threads)).map { Reactor(name: "\(name)-\($0)", index: $0) }
+    /// The readiness backend of the group's reactors.
+    public let backend: IOBackend
+
+    /// Creates a group of `threads` reactors (at least one) waiting on `backend`, and starts their threads,
+    /// named `name-0`, `name-1`, … (cut to the kernel's 15 bytes). Runs on the caller's thread; throws nothing.
+    public init(threads: Int, name: String = "multisock-io", backend: IOBackend = .default) {
+        self.backend = backend
+        reactors = (0..<max(1, threads)).map { Reactor(name: "\(name)-\($0)", index: $0, backend: backend) }
         for reactor in reactors { reactor.start(in: self) }
     }
 

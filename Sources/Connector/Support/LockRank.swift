@@ -13,6 +13,9 @@
     /// A reactor's queue of jobs and timers: the innermost lock, taken by `execute` and `schedule` from
     /// under any other.
     case reactorQueue = 3
+    /// A `poll(2)` reactor backend's table of descriptors and interests: taken by a writer that waits for
+    /// writability (possibly under its link's output lock) and by the reactor's loop, calling nobody while held.
+    case reactorBackend = 4
 
     /// Whether `lhs` comes before `rhs` in the lock order (is taken first). Any thread; throws nothing.
     public static func < (lhs: LockRank, rhs: LockRank) -> Bool {

@@ -134,7 +134,9 @@ final class PreambleDriver<P: Preamble>: ReactorHandler, @unchecked Sendable {
             }
             switch result {
             case .wrote(let count): written += count
-            case .wouldBlock: return false
+            case .wouldBlock:
+                reactor.awaitWritable(stream.descriptor)
+                return false
             case .failed(let error):
                 fail(.broken(error))
                 return false

@@ -106,9 +106,13 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     @exclusivity(unchecked) private var readStart = 0
     @exclusivity(unchecked) private var readEnd = 0
     /// The socket's receive queue is full: nothing is read until it resumes the link.
-    @exclusivity(unchecked) private var receivingPaused = false
+    @exclusivity(unchecked) private var receivingPaused = false {
+        didSet { if receivingPaused != oldValue { updateReadInterest() } }
+    }
     /// Control replies wait to be written: nothing is read until the writer takes them.
-    @exclusivity(unchecked) private var waitingForOutput = false
+    @exclusivity(unchecked) private var waitingForOutput = false {
+        didSet { if waitingForOutput != oldValue { updateReadInterest() } }
+    }
     /// The peer is gone for writing and the delegate was not told yet (it had not started).
     @exclusivity(unchecked) private var stoppedSendingBeforeStart = false
     /// When the frame at the front of the read buffer began (monotonic nanoseconds), 0 when none is partial.
@@ -439,6 +443,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 sent = count
             case .wouldBlock:
                 blocked = true
+                reactor.awaitWritable(stream.descriptor)
             case .failed(let error):
                 let finishNow = outbound.withLock { out -> Bool in
                     out.failed = true
@@ -559,6 +564,13 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         reportStoppedSending()
         outbound.withLock { $0.failed = true }
         return true
+    }
+
+    /// A paused link leaves bytes unread on purpose: the reactor need not report them until it reads again
+    /// (free with epoll; the poll backend would report them every turn).
+    private func updateReadInterest() {
+        reactor.assertInReactor()
+        if registered { reactor.setReadInterest(stream.descriptor, !receivingPaused && !waitingForOutput) }
     }
 
     func resumeReceiving() {
