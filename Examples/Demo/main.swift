@@ -28,10 +28,11 @@ let back = Socket()
 let front = Socket()
 let frontAddress = try front.listen("tcp://127.0.0.1:0")
 try await back.dial("\(serverAddress)")
+// It forwards in a task it owns from start() until its sockets close (a service would call run() instead).
 let relay = Switch(back: back, front: front) { message, direction in
     if direction == .frontToBack { print("switch   forwarding '\(text(message.content))' toward the server") }
     return message
-}
+}.start()
 print("switch   front listening on \(frontAddress), back dialed \(serverAddress)")
 
 // Clients: each sends on one task and receives on another.

@@ -14,7 +14,7 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 func makeSwitch(_ middleware: @escaping Switch.Middleware) -> Switch {
     Switch(back: Socket(sender: .toOne, receiver: .all, options: SocketOptions(identity: .req)),
            front: Socket(sender: .toDest, receiver: .all, options: SocketOptions(identity: .rep)),
-           middleware: middleware)
+           middleware: middleware).start()
 }
 
 func run() async throws {

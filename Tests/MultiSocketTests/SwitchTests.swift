@@ -27,7 +27,7 @@ struct SwitchTests {
             try await Marry.connect(back, to: targetSocket, at: target)
             targetSocket = front
             let frontAddress = try front.listen(ConformanceTransport.inproc.uniqueAddress("switch"))
-            switches.append(Switch(back: back, front: front))
+            switches.append(Switch(back: back, front: front).start())
             target = "\(frontAddress)"
         }
         let client = Socket(options: SocketOptions(sendTTL: 16))
@@ -98,7 +98,7 @@ struct SwitchTests {
             var rewritten = message
             rewritten.content = message.content + Array("!".utf8)
             return rewritten
-        }
+        }.start()
         try await client.send(Array("drop".utf8))
         try await client.send(Array("keep".utf8))
         let got = try await server.receive()
@@ -122,7 +122,7 @@ struct SwitchTests {
         let front = Socket()
         try await Marry.connect(back, to: server, over: .inproc, label: "bp-server")
         let frontAddress = try front.listen(ConformanceTransport.inproc.uniqueAddress("bp-front"))
-        let hub = Switch(back: back, front: front)
+        let hub = Switch(back: back, front: front).start()
 
         let gone = Socket()
         try await gone.dial("\(frontAddress)")

@@ -50,7 +50,7 @@ struct BusTests {
         let options = SocketOptions(identity: .bus)
         let front = Socket(sender: .toAll, receiver: .all, options: options)
         let back = Socket(sender: .toAll, receiver: .all, options: options)
-        let relay = Switch(back: back, front: front)
+        let relay = Switch(back: back, front: front).start()
         let left = [Bus(), Bus()]
         let right = [Bus(), Bus()]
         let frontAddress = "\(try front.listen(transport.uniqueAddress("busfront")))"
