@@ -31,9 +31,27 @@ struct BusTests {
         for node in nodes { await node.close() }
     }
 
+    /// A device passes nothing on until it runs; `run()` in a task of the caller's ends when the device closes.
+    @Test func aDeviceForwardsOnlyWhileItRuns() async throws {
+        let device = BusDevice()
+        let nodes = [Bus(), Bus()]
+        let address = try device.listen(ConformanceTransport.inproc.uniqueAddress("busrun"))
+        for node in nodes { try await connect(node, to: device, at: "\(address)") }
+        await Marry.waitForPipes(device.socket, count: 2)
+        try await nodes[0].send(Array("early".utf8))
+        await #expect(throws: MultiSocketError.self) {
+            _ = try await nodes[1].socket.receive(timeout: .milliseconds(100))
+        }
+        let running = Task { await device.run() }
+        #expect(try await nodes[1].socket.receive(timeout: .seconds(20)).content == Array("early".utf8))
+        await device.close()
+        await running.value
+        for node in nodes { await node.close() }
+    }
+
     @Test(arguments: ConformanceTransport.suite)
     func busThroughDevice(over transport: ConformanceTransport) async throws {
-        let device = BusDevice()
+        let device = BusDevice().start()
         let nodes = (0..<4).map { _ in Bus() }
         let address = try device.listen(transport.uniqueAddress("busdev"))
         for node in nodes { try await connect(node, to: device, at: "\(address)") }
