@@ -1,5 +1,5 @@
 /// Something that hears a socket's pipes come and go, synchronously: what a protocol role registers with
-/// ``Socket/addPipeObserver(_:)`` to act on its peers (for example ``Req`` resends a request at once when
+/// ``Socket/addPipeObserver(_:)`` to act on its peers (for example `Req` resends a request at once when
 /// the pipe that carried it dies).
 ///
 /// Unlike ``Socket/events()``, the calls are made in line (and stop when the socket begins to close), on the thread that changed the pipe set (the

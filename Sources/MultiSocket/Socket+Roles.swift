@@ -9,9 +9,9 @@ extension Socket {
     /// Never suspends and never queues: with every pipe busy, or messages queued ahead in the shared
     /// queue, it returns ``TrySendResult/wouldBlock``; with no pipe that can take a to-one message, it
     /// returns ``TrySendResult/noPeer`` — in both cases nothing was sent, and the caller may fall back on
-    /// ``send(_:)`` (which queues) or wait for ``PipeObserver/pipeAdded(_:)``. Runs on the caller's thread;
+    /// ``send(_:)-([UInt8])`` (which queues) or wait for ``PipeObserver/pipeAdded(_:)``. Runs on the caller's thread;
     /// safe from any task or from a ``PipeObserver`` callback. Cancellation does not apply.
-    /// - Throws: ``MultiSocketError`` `closed`, `notSupported` (the strategy is not ``SendStrategy/toOne``),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `notSupported` (the strategy is not ``SendStrategy/toOne``),
     ///   `messageTooLarge` (content or path too large to encode; counted as ``DropReason/unencodable``).
     public func trySend(_ content: [UInt8]) throws -> TrySendResult {
         guard sendStrategy == .toOne else {
@@ -20,10 +20,10 @@ extension Socket {
         return try trySendToOne(Message(content: content, ttl: options.sendTTL))
     }
 
-    /// Sends `content` as ``send(_:)`` does when that needs no waiting: to an idle pipe, or into the shared
+    /// Sends `content` as ``send(_:)-([UInt8])`` does when that needs no waiting: to an idle pipe, or into the shared
     /// queue. Returns `false`, having sent nothing, when it would wait for room (or is a to-all send): for
     /// protocol layers that bound the wait themselves. Runs on the caller's thread.
-    /// - Throws: as ``send(_:)``, except `CancellationError`.
+    /// - Throws: as ``send(_:)-([UInt8])``, except `CancellationError`.
     package func sendWithoutWaitingForRoom(_ content: [UInt8]) throws -> Bool {
         try sendWithoutWaiting(content)
     }
@@ -34,7 +34,7 @@ extension Socket {
     /// Never suspends and never queues: a full pipe gives ``TrySendResult/wouldBlock``; a path whose first
     /// pipe is gone (or an empty path) gives ``TrySendResult/noPeer``; nothing was sent then. Runs on the
     /// caller's thread; cancellation does not apply.
-    /// - Throws: ``MultiSocketError`` `closed`, `notSupported` (a ``SendStrategy/none`` socket),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `notSupported` (a ``SendStrategy/none`` socket),
     ///   `messageTooLarge` (counted as ``DropReason/unencodable``).
     public func trySendTo(_ path: MessagePath, _ content: [UInt8]) throws -> TrySendResult {
         if sendStrategy == .none { throw MultiSocketError(.notSupported, "trySendTo on a receive-only socket") }
@@ -60,7 +60,7 @@ extension Socket {
     }
 
     /// Registers `observer` to hear every pipe added to or removed from this socket from now on (pipes
-    /// present already are ``Connector/pipes``). Adding the same observer twice does nothing.
+    /// present already are ``/MultiSocketConnector/Connector/pipes``). Adding the same observer twice does nothing.
     ///
     /// The socket holds the observer until ``removePipeObserver(_:)`` or until ``close()`` begins (an
     /// observer may hold its socket: the cycle ends at close); a closing socket calls no observer, so the

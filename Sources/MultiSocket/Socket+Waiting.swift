@@ -4,7 +4,7 @@
 extension Socket {
     /// Receives the next message, waiting at most `timeout` for it (instead of ``SocketOptions/receiveTimeout``).
     ///
-    /// - Throws: ``MultiSocketError`` `timedOut` when no message came in time (nothing is consumed: the next
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` when no message came in time (nothing is consumed: the next
     ///   message goes to another receiver), `closed`, `notSupported` (a send-only socket); `CancellationError`.
     public func receive(timeout: Duration) async throws -> Message {
         if let message = try receiveWithoutWaiting() { return message }
@@ -13,7 +13,7 @@ extension Socket {
 
     /// The oldest received message if one is queued, else `nil` at once. Never suspends.
     ///
-    /// - Throws: ``MultiSocketError`` `closed` (closed and drained), `notSupported` (a send-only socket);
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` (closed and drained), `notSupported` (a send-only socket);
     ///   `CancellationError` when the calling task is cancelled.
     public func tryReceive() throws -> Message? {
         try receiveWithoutWaiting()
@@ -23,7 +23,7 @@ extension Socket {
     /// ZeroMQ's slow-joiner problem, where a publisher's first messages go out before its subscribers are
     /// there. Returns at once if it already has them.
     ///
-    /// - Throws: ``MultiSocketError`` `timedOut` when they are not there within `timeout`, `closed` when the
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` when they are not there within `timeout`, `closed` when the
     ///   socket closes first; `CancellationError`.
     public func waitForPeers(_ count: Int = 1, timeout: Duration) async throws {
         let events = events()

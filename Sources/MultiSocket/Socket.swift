@@ -1,5 +1,5 @@
 @_spi(Internals) import MultiSocketConnector
-/// A stateless message socket: a ``Connector`` (peers), a ``SendStrategy`` and a ``ReceiveStrategy``.
+/// A stateless message socket: a ``/MultiSocketConnector/Connector`` (peers), a ``SendStrategy`` and a ``ReceiveStrategy``.
 ///
 /// Every received message records the path it travelled, so any task can answer any message at any time
 /// with `sendTo(message.source, reply)`, across any number of ``Switch``es. Sending and receiving are
@@ -12,7 +12,7 @@
 public final class Socket: Sendable {
     /// The socket's settings.
     public let options: SocketOptions
-    /// What ``send(_:)`` does.
+    /// What ``send(_:)-([UInt8])`` does.
     public let sendStrategy: SendStrategy
     /// Whether received messages are delivered.
     public let receiveStrategy: ReceiveStrategy
@@ -27,7 +27,7 @@ public final class Socket: Sendable {
     /// Creates a socket.
     ///
     /// - Parameters:
-    ///   - sender: what ``send(_:)`` does; `.none` makes a receive-only socket.
+    ///   - sender: what ``send(_:)-([UInt8])`` does; `.none` makes a receive-only socket.
     ///   - receiver: `.none` makes a send-only socket.
     ///   - options: queue sizes, limits, timers.
     public init(sender: SendStrategy = .toOne, receiver: ReceiveStrategy = .all, options: SocketOptions = .init()) {
@@ -47,18 +47,18 @@ public final class Socket: Sendable {
     // MARK: Connecting
 
     /// Dials `address` (`tcp://host:port`, `ipc:///path`, `inproc://name`, `ws://host:port/path`, or the
-    /// scheme of any registered ``Transport``) and keeps the connection up, reconnecting with backoff when it
+    /// scheme of any registered ``/MultiSocketConnector/Transport``) and keeps the connection up, reconnecting with backoff when it
     /// is lost.
     ///
-    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``ConnectorOptions/endpoint``),
+    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``/MultiSocketConnector/ConnectorOptions/endpoint``),
     /// with the address's query applied over them — the query wins: `tcp://host:1234?raw=true` is raw
     /// whatever `options` say. By default the first attempt completes before this returns and its failure
     /// is thrown; with `waitForConnection: false` it returns at once and keeps trying in the background.
-    /// With ``EndpointOptions/raw``, the peer speaks plain bytes (see ``MessagePipe/isRaw``): each chunk it
+    /// With ``/MultiSocketConnector/EndpointOptions/raw``, the peer speaks plain bytes (see ``/MultiSocketConnector/MessagePipe/isRaw``): each chunk it
     /// sends arrives as a message flagged `.raw`, and `sendTo(message.source, …)` writes bytes back. Over
     /// ws, each binary WebSocket message carries one chunk of plain content.
     /// Runs on the caller's task; cancellation does not interrupt the first attempt, which is short.
-    /// - Throws: ``MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
     ///   `unsupportedScheme`, `connectionRefused` (also a ws path nobody listens on: HTTP 404), `addressInUse`
     ///   (already dialing it), `closed`, and for ws `protocolMismatch` (the server's handshake response is not
     ///   a valid RFC 6455 upgrade to subprotocol `multisocket.binary`) or `timedOut` (no handshake response
@@ -71,10 +71,10 @@ public final class Socket: Sendable {
     /// `ws://…:0/path`, and the query as given). Several ws listeners in a process may share a port under
     /// different paths.
     ///
-    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``ConnectorOptions/endpoint``),
-    /// with the address's query applied over them. With ``EndpointOptions/raw``, accepted peers speak plain
-    /// bytes (see ``MessagePipe/isRaw``). Runs on the caller's thread.
-    /// - Throws: ``MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
+    /// The endpoint uses `options` (by default ``SocketOptions/connector``'s ``/MultiSocketConnector/ConnectorOptions/endpoint``),
+    /// with the address's query applied over them. With ``/MultiSocketConnector/EndpointOptions/raw``, accepted peers speak plain
+    /// bytes (see ``/MultiSocketConnector/MessagePipe/isRaw``). Runs on the caller's thread.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` with code `badAddress` (also an unknown query option or a bad value),
     ///   `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
     public func listen(_ address: String, options: EndpointOptions? = nil) throws -> Address {
@@ -87,7 +87,7 @@ public final class Socket: Sendable {
     /// no pipe yet, the message waits in the queue until one appears) or to all peers.
     ///
     /// Returns once the message is written or queued. Cancellation while waiting for room sends nothing.
-    /// - Throws: ``MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
     ///   `notSupported` (strategy `.toDest` or `.none`), `messageTooLarge`; or `CancellationError`.
     @inlinable
     public func send(_ content: [UInt8]) async throws {
@@ -96,7 +96,7 @@ public final class Socket: Sendable {
         try await sendWaiting(content)
     }
 
-    /// The part of ``send(_:)`` that never suspends. Returns `false` when the message must wait for room
+    /// The part of ``send(_:)-([UInt8])`` that never suspends. Returns `false` when the message must wait for room
     /// (or is for all pipes); nothing was sent then.
     @usableFromInline
     func sendWithoutWaiting(_ content: [UInt8]) throws -> Bool {
@@ -107,7 +107,7 @@ public final class Socket: Sendable {
         }
     }
 
-    /// The part of ``send(_:)`` that may suspend.
+    /// The part of ``send(_:)-([UInt8])`` that may suspend.
     @usableFromInline
     func sendWaiting(_ content: [UInt8]) async throws {
         switch sendStrategy {
@@ -117,12 +117,12 @@ public final class Socket: Sendable {
         }
     }
 
-    /// Sends `content` along `path`, typically a received message's ``Message/source``: the first id
+    /// Sends `content` along `path`, typically a received message's ``/MultiSocketConnector/Message/source``: the first id
     /// picks the local pipe, the rest travel with the message. An empty path is a no-op.
     ///
     /// Waits while that pipe's queue is full (best effort: fails at once). Cancellation while waiting
     /// sends nothing.
-    /// - Throws: ``MultiSocketError`` `brokenPath` (no such pipe, or it closed), `closed`,
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `brokenPath` (no such pipe, or it closed), `closed`,
     ///   `messageDropped`, `notSupported`, `messageTooLarge`; or `CancellationError`.
     @inlinable
     public func sendTo(_ path: MessagePath, _ content: [UInt8]) async throws {
@@ -131,7 +131,7 @@ public final class Socket: Sendable {
         try await sendAlong(Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path))
     }
 
-    /// The part of ``sendTo(_:_:)`` that never suspends. Returns `false` when the pipe is full; nothing
+    /// The part of ``sendTo(_:_:)-(_,[UInt8])`` that never suspends. Returns `false` when the pipe is full; nothing
     /// was sent then.
     @usableFromInline
     func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8]) throws -> Bool {
@@ -142,10 +142,10 @@ public final class Socket: Sendable {
         return try attempt(message, through: pipe(named: first, for: message, counting: true).0, counted: &counted)
     }
 
-    /// Sends `content` along `path` as ``sendTo(_:_:)`` does when the pipe takes it at once; when the pipe
+    /// Sends `content` along `path` as ``sendTo(_:_:)-(_,[UInt8])`` does when the pipe takes it at once; when the pipe
     /// is full, sends nothing, counts a ``DropReason/queueFull`` drop and throws `messageDropped`. For
-    /// protocol layers whose replies must never wait on a peer that does not read (``sendTo(_:_:)`` would).
-    /// - Throws: as ``sendTo(_:_:)``, with `messageDropped` for a full pipe; never `CancellationError`.
+    /// protocol layers whose replies must never wait on a peer that does not read (``sendTo(_:_:)-(_,[UInt8])`` would).
+    /// - Throws: as ``sendTo(_:_:)-(_,[UInt8])``, with `messageDropped` for a full pipe; never `CancellationError`.
     package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8]) throws {
         if try sendToWithoutWaiting(path, content) { return }
         drop(.queueFull)
@@ -156,7 +156,7 @@ public final class Socket: Sendable {
     ///
     /// Waits for each full pipe in turn (best effort: skips it and counts a drop). Pipes that close
     /// meanwhile are skipped. Cancellation stops before the remaining pipes.
-    /// - Throws: ``MultiSocketError`` `closed` or `notSupported`; or `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` or `notSupported`; or `CancellationError`.
     public func sendAll(_ content: [UInt8]) async throws {
         try checkCanSend()
         try await broadcast(Message(content: content, sendType: .toAll, ttl: options.sendTTL))
@@ -166,7 +166,7 @@ public final class Socket: Sendable {
     ///
     /// A message with ttl 0, the internal flag or the raw flag is dropped and counted; a broken path is
     /// thrown (and counted). Cancellation while waiting for room sends nothing.
-    /// - Throws: ``MultiSocketError`` `brokenPath`, `closed`, `messageDropped`, `notSupported`; or
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `brokenPath`, `closed`, `messageDropped`, `notSupported`; or
     ///   `CancellationError`.
     public func forward(_ message: Message) async throws {
         try checkCanSend()
@@ -198,7 +198,7 @@ public final class Socket: Sendable {
     /// After ``close()``, messages already received are still returned, then `closed` is thrown.
     /// A cancelled receive consumes nothing: it throws `CancellationError` and the next message goes to
     /// another receiver.
-    /// - Throws: ``MultiSocketError`` `closed` or `notSupported` (receive strategy `.none`);
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` or `notSupported` (receive strategy `.none`);
     ///   `CancellationError`.
     @inlinable
     public func receive() async throws -> Message {

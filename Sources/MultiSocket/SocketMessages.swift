@@ -13,7 +13,7 @@ public struct SocketMessages: AsyncSequence, Sendable {
         let socket: Socket
 
         /// The next message, or `nil` once the socket is closed and drained.
-        /// - Throws: `CancellationError`, or ``MultiSocketError`` `notSupported` on a send-only socket.
+        /// - Throws: `CancellationError`, or ``/MultiSocketConnector/MultiSocketError`` `notSupported` on a send-only socket.
         public mutating func next() async throws -> Message? {
             do {
                 return try await socket.receive()

@@ -5,7 +5,7 @@ public struct SocketOptions: Sendable {
     /// Capacity of the receive queue; when it is full, pipes stop being read (back-pressure).
     public var receiveQueueSize: Int
     /// When a queue is full: `false` suspends the sender, `true` fails at once with
-    /// ``MultiSocketError/Code/messageDropped`` (counted as ``DropReason/queueFull``).
+    /// ``/MultiSocketConnector/MultiSocketError/Code/messageDropped`` (counted as ``DropReason/queueFull``).
     public var bestEffort: Bool
     /// Time-to-live of freshly sent messages (hops they may take); 0 means 16.
     public var sendTTL: UInt8
@@ -19,13 +19,13 @@ public struct SocketOptions: Sendable {
     /// Called for each new pipe before it is added: return `nil` to admit it or a reason to refuse it.
     public var pipeVeto: (@Sendable (MessagePipe) -> String?)?
     /// The I/O threads that serve the socket: its home reactor (``Socket/executor``, its timers) and its
-    /// pipes, spread over the group. Default: ``ReactorGroup/default``.
+    /// pipes, spread over the group. Default: ``/MultiSocketConnector/ReactorGroup/default``.
     public var reactorGroup: ReactorGroup = .default
     /// How long a ``Socket/receive()`` (and a role's receive, which calls it) waits for a message before it
-    /// throws ``MultiSocketError/Code/timedOut``, consuming nothing; `nil` (the default) waits as long as it
+    /// throws ``/MultiSocketConnector/MultiSocketError/Code/timedOut``, consuming nothing; `nil` (the default) waits as long as it
     /// takes. mangos' RecvDeadline.
     public var receiveTimeout: Duration?
-    /// How long a send waits for room in a full queue before it throws ``MultiSocketError/Code/timedOut``,
+    /// How long a send waits for room in a full queue before it throws ``/MultiSocketConnector/MultiSocketError/Code/timedOut``,
     /// sending nothing; `nil` (the default) waits as long as it takes. A send that finds room never waits.
     /// mangos' SendDeadline.
     public var sendTimeout: Duration?

@@ -2,7 +2,7 @@
 
 /// What ``SocketState`` needs of a pipe: its id, whether it is raw, and whether it still holds output.
 ///
-/// ``MessagePipe`` is the live conformance; the state machine's unit tests use a plain value, so the state
+/// ``/MultiSocketConnector/MessagePipe`` is the live conformance; the state machine's unit tests use a plain value, so the state
 /// runs with no pipe, thread or reactor behind it.
 protocol SocketStatePipe: Sendable {
     /// The pipe's id, unique while the socket holds the pipe.

@@ -3,7 +3,7 @@
 /// ``send(_:)`` goes to every directly connected peer; nodes never re-broadcast what they receive, so in
 /// a full mesh every message reaches every other node exactly once and never comes back. To join nodes
 /// that are not all directly connected, use a ``BusDevice`` (a hub that passes each message on to every
-/// link but the one it came in on) or a ``Switch`` between two meshes.
+/// link but the one it came in on) or a ``/MultiSocket/Switch`` between two meshes.
 public final class Bus: ProtocolRole {
     /// BUS (0x70), whose peer is BUS.
     public static let identity = ProtocolIdentity.bus
@@ -19,15 +19,15 @@ public final class Bus: ProtocolRole {
     ///
     /// Waits for each full peer in turn (best effort: skips it, counted as a drop). Cancellation stops
     /// before the remaining peers.
-    /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`; `CancellationError`.
     public func send(_ content: [UInt8]) async throws {
         try await socket.sendAll(content)
     }
 
-    /// Receives the next message from any peer; its ``Message/source`` shows the links it crossed.
+    /// Receives the next message from any peer; its ``/MultiSocketConnector/Message/source`` shows the links it crossed.
     ///
     /// A cancelled receive consumes nothing and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Message {
         try await socket.receive()
     }

@@ -23,7 +23,7 @@ struct IDTable<Entry> {
     }
 
     /// Stores `entry` under a fresh id and returns the id.
-    /// - Throws: ``MultiSocketError`` `closed` once the table is closed.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the table is closed.
     mutating func add(_ entry: Entry) throws(MultiSocketError) -> UInt32 {
         guard !closed else { throw MultiSocketError(.closed, "socket closed") }
         repeat { next &+= 1 } while entries[next] != nil

@@ -1,6 +1,6 @@
 /// One-to-one messaging (PAIR, 0x10; peer another ``Pair``).
 ///
-/// A pair has at most one peer at a time (``ConnectorOptions/pipeLimit`` 1): while it has one, further
+/// A pair has at most one peer at a time (``/MultiSocketConnector/ConnectorOptions/pipeLimit`` 1): while it has one, further
 /// connections wait unserved in the connector's backlog (and dialers pause); when the peer leaves, the
 /// oldest waiting one is admitted.
 public final class Pair: ProtocolRole {
@@ -20,7 +20,7 @@ public final class Pair: ProtocolRole {
     ///
     /// Returns once written or queued; waits while the queue is full. Cancellation while waiting sends
     /// nothing.
-    /// - Throws: ``MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
     ///   `messageTooLarge`; `CancellationError`.
     public func send(_ content: [UInt8]) async throws {
         try await socket.send(content)
@@ -29,7 +29,7 @@ public final class Pair: ProtocolRole {
     /// Receives the next message from the peer.
     ///
     /// A cancelled receive consumes nothing and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Message {
         try await socket.receive()
     }

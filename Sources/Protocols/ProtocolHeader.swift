@@ -1,7 +1,7 @@
 /// The 4-byte big-endian id that request/reply and survey messages carry before their body (``Req``,
 /// ``Rep``, ``Surveyor``, ``Respondent``).
 ///
-/// Public so that a protocol role or a ``Switch`` middleware written outside the package reads and writes
+/// Public so that a protocol role or a ``/MultiSocket/Switch`` middleware written outside the package reads and writes
 /// the same header the built-in roles do. Pure functions: any thread, no locks, nothing thrown.
 public enum ProtocolHeader {
     /// The header's size in bytes.

@@ -2,7 +2,7 @@
 ///
 /// Every message goes to every subscriber; subscribers filter by prefix themselves. The socket is best
 /// effort: a subscriber whose queue is full misses the message (counted in
-/// ``SocketStatistics/drops`` as ``DropReason/queueFull``) and never slows the publisher down.
+/// ``/MultiSocket/SocketStatistics/drops`` as ``/MultiSocket/DropReason/queueFull``) and never slows the publisher down.
 public final class Pub: ProtocolRole {
     /// PUB (0x20), whose peer is SUB (0x21).
     public static let identity = ProtocolIdentity.pub
@@ -20,7 +20,7 @@ public final class Pub: ProtocolRole {
     /// subscriber: a full one misses the message, counted as a drop.
     ///
     /// Cancellation stops before the remaining subscribers.
-    /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`; `CancellationError`.
     public func publish(_ content: [UInt8]) async throws {
         try await socket.sendAll(content)
     }

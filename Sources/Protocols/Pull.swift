@@ -1,7 +1,7 @@
 /// The receiving side of a pipeline (PULL, 0x51; peer ``Push``, 0x50).
 ///
 /// Receives from every pusher; sends nothing (`socket.send(_:)` throws
-/// ``MultiSocketError/Code/notSupported``).
+/// ``/MultiSocketConnector/MultiSocketError/Code/notSupported``).
 public final class Pull: ProtocolRole {
     /// PULL (0x51), whose peer is PUSH (0x50).
     public static let identity = ProtocolIdentity.pull
@@ -16,7 +16,7 @@ public final class Pull: ProtocolRole {
     /// Receives the next message from any pusher; concurrent receivers each get different messages.
     ///
     /// A cancelled receive consumes nothing and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Message {
         try await socket.receive()
     }

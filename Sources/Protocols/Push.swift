@@ -1,7 +1,7 @@
 /// The sending side of a pipeline (PUSH, 0x50; peer ``Pull``, 0x51).
 ///
 /// Each message goes to one puller, the next free one, so work spreads fairly over them. It receives
-/// nothing (`socket.receive()` throws ``MultiSocketError/Code/notSupported``).
+/// nothing (`socket.receive()` throws ``/MultiSocketConnector/MultiSocketError/Code/notSupported``).
 public final class Push: ProtocolRole {
     /// PUSH (0x50), whose peer is PULL (0x51).
     public static let identity = ProtocolIdentity.push
@@ -17,7 +17,7 @@ public final class Push: ProtocolRole {
     ///
     /// Returns once written or queued; waits while the queue is full. Cancellation while waiting sends
     /// nothing.
-    /// - Throws: ``MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `messageDropped` (best effort, queue full),
     ///   `messageTooLarge`; `CancellationError`.
     public func send(_ content: [UInt8]) async throws {
         try await socket.send(content)

@@ -32,7 +32,7 @@ public final class Rep: ProtocolRole {
     /// Receives the next request. Each request goes to exactly one of the tasks receiving concurrently.
     ///
     /// A cancelled receive consumes nothing and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Request {
         while true {
             let message = try await socket.receive()
@@ -47,12 +47,12 @@ public final class Rep: ProtocolRole {
     /// Sends `body` as the reply to `request`, back along its path.
     ///
     /// Replies are best effort, as in mangos: a reply never waits for a requester that does not read. When
-    /// the requester's pipe is full (its queue of ``SocketOptions/sendQueueSize`` replies beyond what the
-    /// kernel took), the reply is dropped, counted as ``DropReason/queueFull``, and `messageDropped` is
+    /// the requester's pipe is full (its queue of ``/MultiSocket/SocketOptions/sendQueueSize`` replies beyond what the
+    /// kernel took), the reply is dropped, counted as ``/MultiSocket/DropReason/queueFull``, and `messageDropped` is
     /// thrown; a requester that reads gets its replies, and one that stops reading cannot stall the workers
     /// serving everyone else. Its ``Req`` times out or resends. Never suspends, so cancellation has no
     /// effect.
-    /// - Throws: ``MultiSocketError`` `brokenPath` (the requester is gone), `messageDropped` (its pipe is
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `brokenPath` (the requester is gone), `messageDropped` (its pipe is
     ///   full), `closed`, `messageTooLarge`.
     public func reply(to request: Request, _ body: [UInt8]) async throws {
         try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: body))
@@ -65,7 +65,7 @@ public final class Rep: ProtocolRole {
     ///
     /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
     /// reply) and throws `CancellationError`.
-    /// - Throws: `CancellationError`; ``MultiSocketError`` other than `closed`/`brokenPath` from replying.
+    /// - Throws: `CancellationError`; ``/MultiSocketConnector/MultiSocketError`` other than `closed`/`brokenPath` from replying.
     public func serve(workers: Int = 1,
                       _ handler: @escaping @Sendable (Request) async throws -> [UInt8]?) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in

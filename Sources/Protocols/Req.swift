@@ -21,7 +21,9 @@ public final class Req: ProtocolRole {
 
     /// Creates a requester. `options.identity` is replaced by ``identity``.
     ///
-    /// - Parameter resendOnPeerLoss: see ``resendsOnPeerLoss``.
+    /// - Parameters:
+    ///   - options: the socket's options.
+    ///   - resendOnPeerLoss: see ``resendsOnPeerLoss``.
     public init(options: SocketOptions = .init(), resendOnPeerLoss: Bool = true) {
         socket = Socket(sender: .toOne, receiver: .all, options: options.with(Self.identity))
         resendsOnPeerLoss = resendOnPeerLoss
@@ -59,9 +61,10 @@ public final class Req: ProtocolRole {
     /// Cancellation abandons the request: its id is forgotten, a reply arriving later is dropped, and
     /// `CancellationError` is thrown.
     /// - Parameters:
+    ///   - body: the request's content (the request id goes in front of it on the wire).
     ///   - timeout: how long to wait for the reply, sending included; `nil` waits forever.
     ///   - resendInterval: resend after this long without a reply; `nil` sends once.
-    /// - Throws: ``MultiSocketError`` `timedOut` (no reply in time), `closed` (the socket closed before the
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` (no reply in time), `closed` (the socket closed before the
     ///   reply), `brokenPath` (its peer was lost and ``resendsOnPeerLoss`` is off), `messageTooLarge`;
     ///   `CancellationError`.
     public func request(_ body: [UInt8], timeout: Duration? = .seconds(16),

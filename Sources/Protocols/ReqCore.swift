@@ -14,7 +14,7 @@ enum ReqWake {
 /// The requests waiting for replies, by id, with their deadlines and the pipe that carried each. Continuations
 /// are resumed outside the lock.
 ///
-/// It observes its socket's pipes (``PipeObserver``): when a pipe is removed, every request it carried and
+/// It observes its socket's pipes (``/MultiSocket/PipeObserver``): when a pipe is removed, every request it carried and
 /// that has no reply wakes at once with ``ReqWake/peerLost``.
 ///
 /// Deadlines and resends cost no task and no timer each: one socket timer is armed for the earliest
@@ -82,7 +82,7 @@ final class ReqCore: PipeObserver {
 
     /// Reserves a fresh id for a request that times out at `deadline` (`nil`: never) and is resent every
     /// `resendInterval` (`nil`: never).
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed.
     func register(deadline: ContinuousClock.Instant?, resendInterval: Duration?) throws(MultiSocketError) -> UInt32 {
         let resendAt = resendInterval.map { ContinuousClock.now + $0 }
         var slot = Slot(deadline: deadline, resendInterval: resendInterval, resendAt: resendAt)
@@ -105,7 +105,7 @@ final class ReqCore: PipeObserver {
     /// A removal heard between the send and this record is caught by a look at the socket's pipes.
     ///
     /// Cancellation resumes it with `CancellationError`; the id stays registered until ``abandon(_:)``.
-    /// - Throws: ``MultiSocketError`` `closed`; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`; `CancellationError`.
     func wait(for id: UInt32, sentOn pipeID: UInt32?) async throws -> ReqWake {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<ReqWake, any Error>) in

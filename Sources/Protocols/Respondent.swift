@@ -32,7 +32,7 @@ public final class Respondent: ProtocolRole {
     /// Receives the next survey.
     ///
     /// A cancelled receive consumes nothing and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Survey {
         while true {
             let message = try await socket.receive()
@@ -47,9 +47,9 @@ public final class Respondent: ProtocolRole {
     /// Sends `body` as this respondent's answer to `survey`, back along its path.
     ///
     /// Answers are best effort, like ``Rep/reply(to:_:)``: when the surveyor's pipe is full the answer is
-    /// dropped, counted as ``DropReason/queueFull``, and `messageDropped` is thrown, so a surveyor that does
+    /// dropped, counted as ``/MultiSocket/DropReason/queueFull``, and `messageDropped` is thrown, so a surveyor that does
     /// not read never stalls the respondent. Never suspends.
-    /// - Throws: ``MultiSocketError`` `brokenPath` (the surveyor is gone), `messageDropped` (its pipe is
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `brokenPath` (the surveyor is gone), `messageDropped` (its pipe is
     ///   full), `closed`, `messageTooLarge`.
     public func respond(to survey: Survey, _ body: [UInt8]) async throws {
         try socket.sendToOrDrop(survey.path, ProtocolHeader.prepend(survey.id, to: body))

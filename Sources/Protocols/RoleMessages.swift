@@ -4,7 +4,7 @@
 /// Each `next()` is one call of the role's receive, so several tasks may iterate at once, each element going
 /// to one of them. Iteration ends (returns `nil`) when the role's socket is closed and what it received is
 /// drained. Cancelling the iterating task ends it with `CancellationError`, consuming nothing; a
-/// ``SocketOptions/receiveTimeout`` ends it with ``MultiSocketError/Code/timedOut``.
+/// ``/MultiSocket/SocketOptions/receiveTimeout`` ends it with ``/MultiSocketConnector/MultiSocketError/Code/timedOut``.
 public struct RoleMessages<Element: Sendable>: AsyncSequence, Sendable {
     let receive: @Sendable () async throws -> Element
 
@@ -50,8 +50,8 @@ extension Respondent {
 }
 
 extension ProtocolRole {
-    /// Returns once the role's socket has at least `count` peers (``Socket/waitForPeers(_:timeout:)``).
-    /// - Throws: ``MultiSocketError`` `timedOut` or `closed`; `CancellationError`.
+    /// Returns once the role's socket has at least `count` peers (``/MultiSocket/Socket/waitForPeers(_:timeout:)``).
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` or `closed`; `CancellationError`.
     public func waitForPeers(_ count: Int = 1, timeout: Duration) async throws {
         try await socket.waitForPeers(count, timeout: timeout)
     }

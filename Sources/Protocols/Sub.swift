@@ -53,7 +53,7 @@ public final class Sub: ProtocolRole {
     /// Receives the next message matching a subscription; non-matching ones are dropped on the way.
     ///
     /// A cancelled receive throws `CancellationError`; it consumes nothing that matches.
-    /// - Throws: ``MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the socket is closed and drained; `CancellationError`.
     public func receive() async throws -> Message {
         while true {
             let message = try await socket.receive()

@@ -40,7 +40,7 @@ public final class Surveyor: ProtocolRole {
     /// `deadline`, in arrival order (early, once `maxAnswers` have arrived).
     ///
     /// Cancellation ends the survey at once (later answers are dropped) and throws `CancellationError`.
-    /// - Throws: ``MultiSocketError`` `closed`, `messageTooLarge`; `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed`, `messageTooLarge`; `CancellationError`.
     public func survey(_ question: [UInt8], deadline: Duration = .seconds(1),
                        maxAnswers: Int? = nil) async throws -> [Answer] {
         let id = try core.open(limit: maxAnswers)

@@ -10,7 +10,7 @@
 ///
 /// A middleware (or a router, which may also answer a message itself) sees each message. It may wait — a
 /// token check against another service, say: with `concurrency` above 1, messages of up to that many
-/// sources per direction are in middleware at once, the messages of one source (the same ``Message/source``
+/// sources per direction are in middleware at once, the messages of one source (the same ``/MultiSocketConnector/Message/source``
 /// path) one after another in the order they arrived. A dropped message, a broken path or a full queue is counted and the switch
 /// carries on.
 public final class Switch: Sendable {

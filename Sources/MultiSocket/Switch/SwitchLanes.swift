@@ -2,7 +2,7 @@
 
 /// The lanes of one ``Switch`` direction with concurrent routing, and which source uses which.
 ///
-/// A source (a message's ``Message/source`` path) keeps its lane while any of its messages is queued or
+/// A source (a message's ``/MultiSocketConnector/Message/source`` path) keeps its lane while any of its messages is queued or
 /// being routed, so its messages are routed one after another, in order; a source with nothing pending
 /// takes the least loaded lane when its next message comes. So up to `count` sources are routed at once,
 /// and a slow source holds up only the sources that share its lane. The table sits behind a lock taken

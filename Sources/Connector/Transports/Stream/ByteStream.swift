@@ -1,6 +1,6 @@
 import Glibc
 
-/// A connected, non-blocking byte stream: the seam ``StreamLink`` does all its I/O through.
+/// A connected, non-blocking byte stream: the seam the library's stream link does all its I/O through.
 ///
 /// A plain socket is a ``SocketStream``; a TLS stream (OpenSSL over memory BIOs, or non-blocking SSL over the
 /// descriptor) conforms the same way and the link does not change. The link registers ``descriptor`` with its
