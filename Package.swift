@@ -88,6 +88,12 @@ let package = Package(
             dependencies: ["MSPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
         ),
+        .testTarget(
+            name: "SPTests",
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
+            path: "Tests/SPTests",
+            exclude: ["peers"]
+        ),
         .testTarget(name: "MSCatTests", dependencies: ["MSCatCore"], path: "Tests/MSCatTests"),
         .testTarget(
             name: "SoakTests",

@@ -37,8 +37,13 @@ public final class Connector: Sendable {
     private let reactor: Reactor
     private let state: Locked<State>
 
-    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.next()) {
+    /// The SP protocol number an `sp+` endpoint announces when its options name none (the socket's identity).
+    private let spProtocol: UInt16?
+
+    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.next(),
+                 spProtocol: UInt16? = nil) {
         self.pipeQueueSize = pipeQueueSize
+        self.spProtocol = spProtocol
         self.reactor = reactor
         self.state = Locked(State(options: options))
     }
@@ -140,7 +145,8 @@ public final class Connector: Sendable {
     private func resolve(_ text: String, _ options: EndpointOptions?) throws(MultiSocketError) -> Endpoint {
         let (address, transport) = try Address.parse(text)
         do {
-            let endpoint = try (options ?? self.options.endpoint).applying(address.query)
+            var endpoint = try (options ?? self.options.endpoint).applying(address.query)
+            if endpoint.spProtocol == nil { endpoint.spProtocol = spProtocol }
             try transport.validate(address, options: endpoint)
             return Endpoint(address: address, transport: transport,
                             options: PipeOptions(endpoint: endpoint, sendQueueSize: pipeQueueSize))
