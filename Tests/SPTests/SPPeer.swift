@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import MultiSocketTestSupport
 import Testing
 
@@ -100,9 +101,15 @@ struct SPPeer: @unchecked Sendable {
         return false
     }
 
+    /// Whether pynng imports (asked once per run); records a failing issue if not.
     static func requirePynng() async -> Bool {
-        await require(["python3", "-c", "import pynng"], missingPynng)
+        if let known = pynngAvailable.withLock({ $0 }), known { return true }
+        let available = await require(["python3", "-c", "import pynng"], missingPynng)
+        pynngAvailable.withLock { $0 = available }
+        return available
     }
+
+    private static let pynngAvailable = Mutex<Bool?>(nil)
 
     static func requireNngcat() async -> Bool {
         await require(["nngcat", "--version"], missingNngcat)
