@@ -44,7 +44,7 @@ package struct SPFraming: StreamFraming {
 
     // MARK: Encoding
 
-    mutating func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
+    package mutating func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
         guard try encodeHeader(message, into: &buffer) else { return }
         buffer.append(contentsOf: message.content)
     }
@@ -52,7 +52,7 @@ package struct SPFraming: StreamFraming {
     /// Appends the length prefix and the header words; `false` (nothing appended) for a socket-internal
     /// message, which has no SP form.
     @inline(__always)
-    func encodeHeader(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) -> Bool {
+    package func encodeHeader(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) -> Bool {
         guard let length = codec.bodyLength(of: message) else { return false }
         let start = buffer.count
         appendPrefix(length, to: &buffer)

@@ -1,0 +1,118 @@
+import MultiSocketProtocols
+import MultiSocketTestSupport
+import Testing
+
+/// The SP wire byte for byte: the framing's encoding of each kind of message, the backtrace mapping onto
+/// paths, the spProtocol option, and plain sockets on the SP wire.
+@Suite(.timeLimit(.minutes(1)))
+struct SPWireTests {
+    static let rep = PipeOptions()
+
+    /// A reply leaving a REP by pipe 7 along `[7, 3, 4]` carries the hops 3 and 4, then the id and body.
+    @Test func replyCarriesItsRemainingHopsAsBacktrace() throws {
+        let framing = SPFraming(mapping: .tcp, local: 0x31, options: Self.rep)
+        let reply = Message(content: [0x80, 0, 0, 9, 0x41], sendType: .toDest, destination: [7, 3, 4])
+        var buffer: [UInt8] = []
+        #expect(try framing.encodeHeader(reply, into: &buffer))
+        #expect(buffer == SPHostileTests.length(13) + [0, 0, 0, 3, 0, 0, 0, 4])
+    }
+
+    /// A request a REQ forwards after crossing pipes 5 and 6 carries them as hops; ipc puts type 1 first.
+    @Test func forwardedRequestCarriesItsSourceAsBacktrace() throws {
+        var framing = SPFraming(mapping: .ipc, local: 0x30, options: Self.rep)
+        let request = Message(content: [0x80, 0, 0, 1], source: [5, 6])
+        var buffer: [UInt8] = []
+        try framing.encode(request, into: &buffer)
+        #expect(buffer == [1] + SPHostileTests.length(12) + [0, 0, 0, 5, 0, 0, 0, 6, 0x80, 0, 0, 1])
+    }
+
+    /// Protocols without a header send the content alone, whatever path the message has.
+    @Test func headerlessProtocolsSendContentOnly() throws {
+        var framing = SPFraming(mapping: .tcp, local: 0x20, options: Self.rep)
+        var buffer: [UInt8] = []
+        try framing.encode(Message(content: [1, 2], source: [5]), into: &buffer)
+        #expect(buffer == SPHostileTests.length(2) + [1, 2])
+    }
+
+    /// The socket's internal hello has no SP form: nothing is written for it.
+    @Test func internalMessagesAreNotWritten() throws {
+        var framing = SPFraming(mapping: .tcp, local: 0x31, options: Self.rep)
+        var buffer: [UInt8] = []
+        try framing.encode(Message(content: [0x4D, 0x53, 1, 0, 0x31, 0, 0x30], flags: .internal, ttl: 1), into: &buffer)
+        #expect(buffer.isEmpty)
+    }
+
+    /// A request with two hops arrives at a REP with the arrival pipe and the hops as its source, the id
+    /// in the content; at a REQ, a reply's hops become its destination.
+    @Test func backtraceMapsOntoPaths() throws {
+        let body: [UInt8] = [0, 0, 0, 3, 0, 0, 0, 4, 0x80, 0, 0, 9, 0x41]
+        var unit = SPHostileTests.header(0x30) + SPHostileTests.length(UInt64(body.count)) + body
+        var atRep = SPFraming(mapping: .tcp, local: 0x31, options: Self.rep)
+        let request = try unit.withUnsafeMutableBytes { bytes in
+            guard case .consumed(8, nil) = try atRep.decode(bytes, arrivingOn: 11) else { return nil as Message? }
+            guard case .message(let message, _) = try atRep.decode(.init(rebasing: bytes[8...]), arrivingOn: 11)
+            else { return nil }
+            return message
+        }
+        #expect(request?.source == [11, 3, 4])
+        #expect(request?.content == [0x80, 0, 0, 9, 0x41])
+        unit = SPHostileTests.header(0x31) + SPHostileTests.length(UInt64(body.count)) + body
+        var atReq = SPFraming(mapping: .tcp, local: 0x30, options: Self.rep)
+        let reply = try unit.withUnsafeMutableBytes { bytes in
+            _ = try atReq.decode(bytes, arrivingOn: 12)
+            guard case .message(let message, _) = try atReq.decode(.init(rebasing: bytes[8...]), arrivingOn: 12)
+            else { return nil as Message? }
+            return message
+        }
+        #expect(reply?.sendType == .toDest)
+        #expect(reply?.destination == [3, 4])
+        #expect(reply?.source == [12])
+    }
+
+    /// `spProtocol` parses as hex or decimal; zero and junk are refused; an sp+ address rejects raw and an
+    /// unknown protocol.
+    @Test func spProtocolOption() throws {
+        #expect(try EndpointOptions().applying([.init(name: "spProtocol", value: "0x31")]).spProtocol == 0x31)
+        #expect(try EndpointOptions().applying([.init(name: "spprotocol", value: "48")]).spProtocol == 0x30)
+        for bad in ["0", "0x", "x31", "70000", "-1"] {
+            #expect(throws: MultiSocketError.self) { try EndpointOptions().applying([.init(name: "spProtocol", value: bad)]) }
+        }
+        #expect(throws: MultiSocketError.self) { try Address("sp+tcp://127.0.0.1:1?raw=true") }
+        #expect(throws: MultiSocketError.self) { try Address("sp+tcp://127.0.0.1:1?spProtocol=0x99") }
+    }
+
+    /// A plain socket without an identity must name its SP protocol; with `spProtocol` it serves our Req,
+    /// seeing the request id at the head of the content as a role does.
+    @Test func plainSocketNamesItsProtocol() async throws {
+        let plain = Socket(sender: .toDest, receiver: .all)
+        let error = #expect(throws: MultiSocketError.self) { try plain.listen("sp+tcp://127.0.0.1:0") }
+        #expect(error?.code == .badAddress)
+        let bound = try plain.listen("sp+tcp://127.0.0.1:0?spProtocol=0x31")
+        let req = Req()
+        try await req.dial(bound.endpoint)  // the bound address keeps the query, which would make Req announce 0x31
+        let answering = Task {
+            let request = try await plain.receive()
+            #expect(request.content.first.map { $0 & 0x80 != 0 } == true)
+            try await plain.sendTo(request.source, request.content + bytes("!"))
+        }
+        let reply = try await withTimeout(10, "a reply") { try await req.request(bytes("hi"), timeout: .seconds(8)) }
+        #expect(text(reply) == "hi!")
+        try await answering.value
+        await req.close()
+        await plain.close()
+    }
+
+    /// Right after its header, our side writes the first message and nothing before it (no hello).
+    @Test func nothingPrecedesTheFirstMessage() async throws {
+        let push = Push()
+        let bound = try push.listen("sp+tcp://127.0.0.1:0")
+        let events = push.events()
+        let client = try PlainClient(bound)
+        try client.write(SPHostileTests.header(0x51))
+        await Marry.waitForPipe(events, unlessAlready: push.statistics.pipes > 0)
+        try await push.send([0x78])
+        #expect(await client.read(count: 17) == SPHostileTests.header(0x50) + SPHostileTests.length(1) + [0x78])
+        client.close()
+        await push.close()
+    }
+}
