@@ -116,3 +116,7 @@ struct SPPeer: @unchecked Sendable {
     }
 }
 
+
+/// The tests that start peer processes (pynng, nngcat), one at a time: each process costs a Python start
+/// or more, and dozens at once on two cores starve every other suite's deadlines.
+@Suite(.serialized) struct SPPeerTests {}

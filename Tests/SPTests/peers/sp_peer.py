@@ -61,7 +61,7 @@ def main():
     }
     sock = kinds[role](recv_timeout=TIMEOUT_MS, send_timeout=TIMEOUT_MS)
     if role == "req":
-        sock.resend_time = 1000
+        sock.resend_time = 5000
     if mode == "listen":
         address = concrete(address)
         sock.listen(address)
