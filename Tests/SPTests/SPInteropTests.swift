@@ -67,12 +67,12 @@ func expectSuccess(_ peer: SPPeer, _ what: String) async {
 }
 
 /// Every role against pynng (NNG) on the SP wire, both directions (pynng dials our listener; we dial
-/// pynng's), over tcp and ipc (ws in ``SPWebSocketTests``). Each test starts one pynng process
+/// pynng's), over tcp, ipc and ws. Each test starts one pynng process
 /// (`peers/sp_peer.py`) and waits on its messages, never on time.
 extension SPPeerTests {
     @Suite(.timeLimit(.minutes(2)))
     struct SPInteropTests {
-        static let wires: [SPWire] = [.tcp, .ipc]
+        static let wires = SPWire.allCases
 
         /// pynng REQ sends three requests in turn (resending after 5 s); our Rep, with two workers, answers each.
         @Test(arguments: Side.allCases, wires)

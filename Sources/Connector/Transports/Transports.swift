@@ -1,6 +1,6 @@
 /// The process-wide table of transports, keyed by scheme: what ``Address`` parsing, dialing and listening
-/// look up. tcp, ipc, ws, inproc and the Scalability Protocols wire (sp+tcp, sp+ipc) are registered from
-/// the start.
+/// look up. tcp, ipc, ws, inproc and the Scalability Protocols wire (sp+tcp, sp+ipc, sp+ws) are registered
+/// from the start.
 ///
 /// Every member may be called from any thread; the table sits behind a lock held only to read or replace
 /// an entry.
@@ -10,7 +10,7 @@ public enum Transports {
     ))
     private static var builtIn: [any Transport] {
         [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport(),
-         SPTransport.tcp, SPTransport.ipc]
+         SPTransport.tcp, SPTransport.ipc, WSTransport.sp]
     }
 
     /// Registers `transport` for each of its ``Transport/schemes``, replacing whatever served them before

@@ -27,10 +27,7 @@ struct SPTransport: Transport {
 
     /// Rejects raw pipes, a protocol number the SP table does not know, and an ipc path over 107 bytes.
     func validate(_ address: Address, options: EndpointOptions) throws(MultiSocketError) {
-        if options.raw { throw MultiSocketError(.badAddress, "the SP wire carries no raw pipes") }
-        if let number = options.spProtocol, !SPProtocol.isKnown(number) {
-            throw MultiSocketError(.badAddress, "SP protocol 0x\(String(number, radix: 16)) is not one the SP wire knows")
-        }
+        try Self.validate(options)
         if mapping == .ipc, address.path.utf8.count >= 108 {
             throw MultiSocketError(.badAddress, "ipc path longer than 107 bytes")
         }
@@ -94,9 +91,18 @@ struct SPTransport: Transport {
         return SPListener(inner: inner, address: bound)
     }
 
+    /// Rejects what no `sp+` endpoint can have: raw pipes, a protocol number the SP table does not know.
+    /// - Throws: ``MultiSocketError`` `badAddress`.
+    static func validate(_ options: EndpointOptions) throws(MultiSocketError) {
+        if options.raw { throw MultiSocketError(.badAddress, "the SP wire carries no raw pipes") }
+        if let number = options.spProtocol, !SPProtocol.isKnown(number) {
+            throw MultiSocketError(.badAddress, "SP protocol 0x\(String(number, radix: 16)) is not one the SP wire knows")
+        }
+    }
+
     /// The protocol number the endpoint announces.
     /// - Throws: ``MultiSocketError`` `badAddress` when the endpoint names none.
-    private static func protocolNumber(_ options: PipeOptions) throws(MultiSocketError) -> UInt16 {
+    static func protocolNumber(_ options: PipeOptions) throws(MultiSocketError) -> UInt16 {
         guard let number = options.spProtocol else {
             throw MultiSocketError(.badAddress, "an sp+ endpoint needs the SP protocol it speaks: use a role, "
                 + "SocketOptions.identity, or the spProtocol option")
