@@ -22,9 +22,9 @@ struct SPPeer: @unchecked Sendable {
                                     role, mode, address, "\(count)"])
     }
 
-    /// Starts `nngcat` with `arguments`.
-    static func nngcat(_ arguments: [String]) throws -> SPPeer {
-        try start("/usr/bin/env", ["nngcat"] + arguments)
+    /// Starts `command` (found on the PATH) with its arguments.
+    static func command(_ command: [String]) throws -> SPPeer {
+        try start("/usr/bin/env", command)
     }
 
     private static func start(_ executable: String, _ arguments: [String]) throws -> SPPeer {
@@ -50,6 +50,20 @@ struct SPPeer: @unchecked Sendable {
                 bytes += chunk
             }
             return String(decoding: bytes.prefix { $0 != 10 }, as: UTF8.self)
+        }
+    }
+
+    /// The first `count` lines printed, read on a thread of its own (fewer if the output ends first).
+    func lines(_ count: Int) async -> [String] {
+        let handle = output.fileHandleForReading
+        return await offloaded {
+            var bytes: [UInt8] = []
+            while bytes.filter({ $0 == 10 }).count < count {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                bytes += chunk
+            }
+            return String(decoding: bytes, as: UTF8.self).split(separator: "\n").prefix(count).map(String.init)
         }
     }
 
@@ -111,9 +125,6 @@ struct SPPeer: @unchecked Sendable {
 
     private static let pynngAvailable = Mutex<Bool?>(nil)
 
-    static func requireNngcat() async -> Bool {
-        await require(["nngcat", "--version"], missingNngcat)
-    }
 }
 
 
