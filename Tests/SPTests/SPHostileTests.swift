@@ -90,6 +90,37 @@ struct SPHostileTests {
         await pub.close()
     }
 
+    /// Over sp+ws the subprotocol carries the check: a Req dialing a Pub's sp+ws listener is refused with HTTP
+    /// 400 (the Req asks for its peer's `rep.sp.nanomsg.org`, the Pub accepts only `pub.sp.nanomsg.org`) and
+    /// throws `protocolMismatch`; a Rep listening there takes the Req.
+    @Test func webSocketSubprotocolNamesTheProtocol() async throws {
+        let pub = Pub()
+        let wrong = try pub.listen("sp+ws://127.0.0.1:0/feed")
+        let req = Req()
+        let error = await #expect(throws: MultiSocketError.self) { try await req.dial(wrong) }
+        #expect(error?.code == .protocolMismatch, "\(String(describing: error))")
+        let rep = Rep()
+        let right = try rep.listen("sp+ws://127.0.0.1:0/rpc")
+        let serving = Task { try await rep.serve { bytes("re:") + $0.body } }
+        try await req.dial(right)
+        try await Self.expectStillServing(req)
+        serving.cancel()
+        await req.close()
+        await rep.close()
+        await pub.close()
+    }
+
+    /// A plain socket names no SP protocol: dialing or listening on any sp+ scheme is `badAddress`.
+    @Test(arguments: ["sp+tcp://127.0.0.1:0", "sp+ws://127.0.0.1:0/x", "sp+ipc:///tmp/ms-sp-plain"])
+    func plainSocketWithoutProtocolIsRefused(_ address: String) async throws {
+        let plain = Socket()
+        let error = #expect(throws: MultiSocketError.self) { try plain.listen(address) }
+        #expect(error?.code == .badAddress)
+        let dialError = await #expect(throws: MultiSocketError.self) { try await plain.dial(address) }
+        #expect(dialError?.code == .badAddress)
+        await plain.close()
+    }
+
     /// A 64-bit length far above the receive limit closes the pipe from the header alone (2⁶² bytes could
     /// never be allocated: reaching the rejection proves nothing was).
     @Test(arguments: [UInt64(1) << 62, UInt64.max, UInt64(128 * 1024 + 4 * 16 + 1)])
