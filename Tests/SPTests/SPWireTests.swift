@@ -116,3 +116,49 @@ struct SPWireTests {
         await push.close()
     }
 }
+
+/// Random bytes after a well-formed peer header, for every protocol and both mappings: decoding either
+/// yields units that fit in what was given, asks for more with a size within the limit, or throws a
+/// ``FrameError`` — never traps, never asks for more than the limit allows.
+@Suite struct SPFramingRandomInputTests {
+    @Test(arguments: [UInt16(0x10), 0x21, 0x30, 0x31, 0x62, 0x63])
+    func randomBodiesDecodeOrFailTyped(_ local: UInt16) throws {
+        var random = FastRandom(seed: UInt64(local))
+        let options = PipeOptions(endpoint: EndpointOptions(maxReceiveSize: 256))
+        for round in 0..<2000 {
+            let mapping: SPFraming.Mapping = round % 2 == 0 ? .tcp : .ipc
+            var framing = SPFraming(mapping: mapping, local: local, options: options)
+            let peer = SPProtocol.partner(of: local) ?? local
+            // Half the rounds: a plausible prefix (type 1, a small length), so decoding gets past it.
+            var bytes = SPHostileTests.header(peer)
+            if round % 4 < 2 {
+                if mapping == .ipc { bytes.append(1) }
+                bytes += SPHostileTests.length(UInt64(random.bytes(1)[0]))
+            }
+            bytes += random.bytes(Int(random.bytes(1)[0]))
+            try bytes.withUnsafeMutableBytes { buffer in
+                var start = 0
+                while start < buffer.count {
+                    let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[start...])
+                    let result: StreamDecodeResult<Never>
+                    do {
+                        result = try framing.decode(rest, arrivingOn: 1)
+                    } catch {
+                        return
+                    }
+                    switch result {
+                    case .message(_, let consumed), .expired(let consumed), .consumed(let consumed, _):
+                        #expect(consumed > 0 && consumed <= rest.count)
+                        start += consumed
+                    case .needMore(let frameSize):
+                        if let frameSize { #expect(frameSize > rest.count && frameSize <= 256 + 9 + 64) }
+                        return
+                    case .peerClosed:
+                        Issue.record("the SP wire has no in-band close")
+                        return
+                    }
+                }
+            }
+        }
+    }
+}

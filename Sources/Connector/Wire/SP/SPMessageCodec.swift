@@ -84,26 +84,27 @@ package struct SPMessageCodec: Sendable {
             if let limit = maxContentLength, body.count > limit { throw .tooLarge(length: body.count, limit: limit) }
             return Message(content: [UInt8](body), ttl: Message.defaultTTL - 1, source: [pipeID])
         }
-        var hops: [UInt32] = []
-        var offset = 0
+        // The hops stay where they are: the path reads them straight from the body, big-endian.
+        var hops = 0
         while true {
+            let offset = 4 * hops
             guard offset + 4 <= body.count else { throw .scalabilityProtocols(.missingRequestID) }
             let word = UInt32(bigEndian: body.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
             if word & 0x8000_0000 != 0 { break }
-            guard hops.count < Self.maxHops else { return nil }
-            hops.append(word)
-            offset += 4
+            guard hops < Self.maxHops else { return nil }
+            hops += 1
         }
-        let content = [UInt8](UnsafeRawBufferPointer(rebasing: body[offset...]))
-        if let limit = maxContentLength, content.count > limit + Self.idSize {
-            throw .tooLarge(length: content.count, limit: limit)
+        if let limit = maxContentLength, body.count - 4 * hops > limit + Self.idSize {
+            throw .tooLarge(length: body.count - 4 * hops, limit: limit)
         }
-        let ttl = Message.defaultTTL - 1 - UInt8(hops.count)
+        let content = [UInt8](UnsafeRawBufferPointer(rebasing: body[(4 * hops)...]))
+        let ttl = Message.defaultTTL - 1 - UInt8(hops)
+        let base = body.baseAddress!  // at least the id's four bytes
         if backtrace == .responder {
-            return Message(content: content, ttl: ttl, source: MessagePath([pipeID] + hops))
+            return Message(content: content, ttl: ttl, source: MessagePath(first: pipeID, bigEndianIDs: base, count: hops))
         }
         return Message(content: content, sendType: .toDest, ttl: ttl, source: [pipeID],
-                       destination: MessagePath(hops))
+                       destination: MessagePath(first: nil, bigEndianIDs: base, count: hops))
     }
 }
 
