@@ -67,7 +67,9 @@ public final class Connector: Sendable {
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
     ///   inproc), `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the
     ///   path), `addressInUse` (a dialer for this address exists), `closed`, and for ws `protocolMismatch` (a
-    ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`.
+    ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`;
+    ///   for `sp+` schemes `protocolMismatch` (not an SP peer, or one whose protocol does not fit), `timedOut`,
+    ///   and `badAddress` when the endpoint names no SP protocol (no identity, no `spProtocol`).
     public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
         let endpoint = try resolve(address, options)
         let dialer = Dialer(text: address, address: endpoint.address, transport: endpoint.transport,

@@ -1,5 +1,6 @@
 /// An sp+tcp or sp+ipc listener: the stream listener underneath, shown under its `sp+` address.
 final class SPListener: TransportListener {
+    /// The address bound, with its `sp+` scheme and the query it was listened with.
     let address: Address
     private let inner: any TransportListener
 

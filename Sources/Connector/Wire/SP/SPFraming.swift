@@ -21,6 +21,7 @@ package struct SPFraming: StreamFraming {
 
     static var framesRawContent: Bool { true }
 
+    /// The length prefix this framing writes and reads.
     package let mapping: Mapping
     private let codec: SPMessageCodec
     private let prefixSize: Int

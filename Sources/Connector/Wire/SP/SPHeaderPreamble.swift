@@ -19,6 +19,7 @@ package struct SPHeaderPreamble: Preamble {
     let checksPeer: Bool
     /// What the errors name (the address dialed, or the peer accepted).
     let endpoint: String
+    /// How long the exchange may take (``SPStreamLink/headerTimeout`` for the transports).
     package let timeout: Duration
 
     /// A preamble announcing `local`; `checksPeer` refuses an incompatible peer during the exchange.
