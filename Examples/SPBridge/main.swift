@@ -37,7 +37,8 @@ func run(waitForOthers: Bool) async throws {
         for (number, client) in clients.enumerated() {
             for question in ["hello", "how are you"] {
                 group.addTask {
-                    let reply = try await client.request(Array("client \(number): \(question)".utf8), timeout: .seconds(5))
+                    let body = Array("client \(number): \(question)".utf8)
+                    let reply = try await client.request(body, timeout: .seconds(5))
                     return "client \(number) asked '\(question)', got '\(text(reply))'"
                 }
             }

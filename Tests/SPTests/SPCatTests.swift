@@ -3,13 +3,13 @@ import MultiSocketProtocols
 import MultiSocketTestSupport
 import Testing
 
-/// A tcp port nobody listens on now (bound, then released), for a peer process to listen on.
-func freePort() throws -> UInt16 {
+/// A tcp port nobody listens on now (bound, then released before this returns), for a peer process to
+/// listen on.
+func freePort() async throws -> UInt16 {
     let probe = Socket()
     let bound = try probe.listen("tcp://127.0.0.1:0")
-    let port = bound.port ?? 0
-    Task { await probe.close() }
-    return port
+    await probe.close()
+    return bound.port ?? 0
 }
 
 extension SPPeerTests {
@@ -50,13 +50,15 @@ extension SPPeerTests {
         /// Our Req dials the cat's REP, which answers every request with `pong`.
         @Test(arguments: Cat.allCases) func ourReqToCatRep(_ cat: Cat) async throws {
             guard await cat.require() else { return }
-            let port = try freePort()
+            let port = try await freePort()
             let peer = try cat.start(["--rep", "--bind", "tcp://127.0.0.1:\(port)", "--data", "pong", "--ascii"])
             defer { peer.kill() }
             let req = Req()
             // The cat binds after it starts: dial in the background, and the request waits for the pipe.
             try await req.dial("sp+tcp://127.0.0.1:\(port)?minReconnectInterval=20ms", waitForConnection: false)
-            let reply = try await withTimeout(20, "\(cat)'s reply") { try await req.request(bytes("ping"), timeout: .seconds(15)) }
+            let reply = try await withTimeout(20, "\(cat)'s reply") {
+                try await req.request(bytes("ping"), timeout: .seconds(15))
+            }
             #expect(text(reply) == "pong")
             await req.close()
         }

@@ -55,7 +55,15 @@ func pynngPeer(_ peerRole: String, for ours: some ProtocolRole, _ side: Side, _ 
         guard let address = await peer.readyAddress() else { return nil }
         try await ours.dial("sp+" + address)
     }
-    try await withTimeout(20, "the pipe to pynng") { await Marry.waitForPipes(ours.socket, count: 1) }
+    do {
+        try await withTimeout(20, "the pipe to pynng") { await Marry.waitForPipes(ours.socket, count: 1) }
+    } catch {
+        peer.kill()
+        let result = await peer.finish()
+        Issue.record("no pipe to pynng \(peerRole); our statistics \(ours.statistics); "
+                     + "it said \(result.output) \(result.errors)")
+        throw error
+    }
     return peer
 }
 

@@ -31,7 +31,8 @@ struct SPPeer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let peer = SPPeer(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(), errors: Foundation.Pipe())
+        let peer = SPPeer(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
+                          errors: Foundation.Pipe())
         process.standardInput = peer.input
         process.standardOutput = peer.output
         process.standardError = peer.errors

@@ -75,7 +75,9 @@ struct SPWireTests {
         #expect(try EndpointOptions().applying([.init(name: "spProtocol", value: "0x31")]).spProtocol == 0x31)
         #expect(try EndpointOptions().applying([.init(name: "spprotocol", value: "48")]).spProtocol == 0x30)
         for bad in ["0", "0x", "x31", "70000", "-1"] {
-            #expect(throws: MultiSocketError.self) { try EndpointOptions().applying([.init(name: "spProtocol", value: bad)]) }
+            #expect(throws: MultiSocketError.self) {
+                try EndpointOptions().applying([.init(name: "spProtocol", value: bad)])
+            }
         }
         #expect(throws: MultiSocketError.self) { try Address("sp+tcp://127.0.0.1:1?raw=true") }
         #expect(throws: MultiSocketError.self) { try Address("sp+tcp://127.0.0.1:1?spProtocol=0x99") }

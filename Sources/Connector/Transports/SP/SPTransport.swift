@@ -96,7 +96,8 @@ struct SPTransport: Transport {
     static func validate(_ options: EndpointOptions) throws(MultiSocketError) {
         if options.raw { throw MultiSocketError(.badAddress, "the SP wire carries no raw pipes") }
         if let number = options.spProtocol, !SPProtocol.isKnown(number) {
-            throw MultiSocketError(.badAddress, "SP protocol 0x\(String(number, radix: 16)) is not one the SP wire knows")
+            let hex = String(number, radix: 16)
+            throw MultiSocketError(.badAddress, "SP protocol 0x\(hex) is not one the SP wire knows")
         }
     }
 

@@ -79,7 +79,9 @@ package struct SPFraming: StreamFraming {
     private func appendPrefix(_ length: Int, to buffer: inout [UInt8]) {
         if mapping == .ipc { buffer.append(1) }
         let value = UInt64(length)
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            buffer.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     // MARK: Decoding
@@ -110,7 +112,8 @@ package struct SPFraming: StreamFraming {
 
     /// The peer's SP header, already checked for form by the preamble: consumed when it fits, else handed
     /// up as the hello of the peer's protocol.
-    private mutating func peerHeader(_ bytes: UnsafeMutableRawBufferPointer, _ pipeID: UInt32) -> StreamDecodeResult<Never> {
+    private mutating func peerHeader(_ bytes: UnsafeMutableRawBufferPointer,
+                                     _ pipeID: UInt32) -> StreamDecodeResult<Never> {
         guard bytes.count >= SPHeaderPreamble.size else { return .needMore(frameSize: SPHeaderPreamble.size) }
         awaitingPeerHeader = false
         let peer = SPHeaderPreamble.protocolNumber(in: UnsafeRawBufferPointer(bytes)) ?? 0

@@ -71,7 +71,8 @@ package struct SPHeaderPreamble: Preamble {
     package func error(for failure: PreambleFailure) -> MultiSocketError {
         switch failure {
         case .timedOut: MultiSocketError(.timedOut, "\(endpoint): no SP header in time")
-        case .ended, .broken: MultiSocketError(.connectionRefused, "\(endpoint): connection closed during the SP header exchange")
+        case .ended, .broken:
+            MultiSocketError(.connectionRefused, "\(endpoint): connection closed during the SP header exchange")
         case .unregistrable: SystemSocket.systemError("epoll_ctl")
         case .cancelled: MultiSocketError(.closed, "\(endpoint): SP header exchange cancelled")
         }

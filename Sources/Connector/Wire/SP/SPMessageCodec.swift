@@ -101,7 +101,8 @@ package struct SPMessageCodec: Sendable {
         let ttl = Message.defaultTTL - 1 - UInt8(hops)
         let base = body.baseAddress!  // at least the id's four bytes
         if backtrace == .responder {
-            return Message(content: content, ttl: ttl, source: MessagePath(first: pipeID, bigEndianIDs: base, count: hops))
+            let source = MessagePath(first: pipeID, bigEndianIDs: base, count: hops)
+            return Message(content: content, ttl: ttl, source: source)
         }
         return Message(content: content, sendType: .toDest, ttl: ttl, source: [pipeID],
                        destination: MessagePath(first: nil, bigEndianIDs: base, count: hops))
