@@ -60,8 +60,8 @@ func pynngPeer(_ peerRole: String, for ours: some ProtocolRole, _ side: Side, _ 
     } catch {
         peer.kill()
         let result = await peer.finish()
-        Issue.record("no pipe to pynng \(peerRole); our statistics \(ours.statistics); "
-                     + "it said \(result.output) \(result.errors)")
+        let statistics = ours.statistics
+        Issue.record("no pipe to pynng \(peerRole); ours: \(statistics); it said \(result.output) \(result.errors)")
         throw error
     }
     return peer
