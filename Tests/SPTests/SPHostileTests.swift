@@ -196,6 +196,21 @@ struct SPHostileTests {
         await rep.close()
     }
 
+    /// Closing the listener ends the header exchanges under way: a peer that never sent its header is
+    /// disconnected at once, not after the exchange's 10 s timeout.
+    @Test func closingTheListenerEndsPendingExchanges() async throws {
+        let rep = Rep()
+        let bound = try rep.listen("sp+tcp://127.0.0.1:0")
+        let client = try PlainClient(bound)
+        #expect(await client.read(count: 8) == Self.header(0x31))
+        await rep.socket.connector.stopListening("\(bound)")
+        let end = try await withTimeout(5, "the connection to close") { await client.readUntilClosed() }
+        #expect(end.isClosed)
+        #expect(rep.statistics.pipesAdded == 0)
+        client.close()
+        await rep.close()
+    }
+
     /// A peer that sends half a header and then nothing is not a pipe; the listener keeps accepting.
     @Test func partialHeaderMakesNoPipe() async throws {
         let (rep, bound, req, serving) = try await Self.servedRep()

@@ -6,11 +6,12 @@ enum SPStreamLink {
     /// How long the header exchange may take, either side.
     static let headerTimeout: Duration = .seconds(10)
 
-    /// Exchanges headers over `stream` (which it now owns) announcing `options`' ``EndpointOptions/spProtocol``
-    /// and completes with the link, or with the error after closing the stream. `checksPeer` (the dialing
-    /// side) refuses an incompatible peer with `protocolMismatch`; a listening side leaves that to the pipe
-    /// (``SPFraming``). Any thread; the exchange and `completion` run on `reactor`'s thread.
-    static func start(
+    /// A driver that, once started on `reactor`'s thread, exchanges headers over `stream` (which it now owns)
+    /// announcing `local`, and completes with the link, or with the error after closing the stream.
+    /// `checksPeer` (the dialing side) refuses an incompatible peer with `protocolMismatch`; a listening side
+    /// leaves that to the pipe (``SPFraming``). Cancelling it (on `reactor`'s thread) closes the stream and
+    /// completes with `closed`. Any thread; the exchange and `completion` run on `reactor`'s thread.
+    static func driver(
         stream: any ByteStream,
         mapping: SPFraming.Mapping,
         local: UInt16,
@@ -21,16 +22,15 @@ enum SPStreamLink {
         localAddress: String,
         remoteAddress: String,
         completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
-    ) {
+    ) -> PreambleDriver<SPHeaderPreamble> {
         let preamble = SPHeaderPreamble(local: local, checksPeer: checksPeer, endpoint: endpoint,
                                         timeout: headerTimeout)
-        let driver = PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
+        return PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
             completion(result.map { done -> any PipeLink in
                 StreamLink(stream: stream, reactor: reactor, options: options,
                            framing: SPFraming(mapping: mapping, local: local, options: options),
                            localAddress: localAddress, remoteAddress: remoteAddress, alreadyRead: done.leftover)
             })
         }
-        reactor.execute { driver.start() }
     }
 }

@@ -55,18 +55,18 @@ struct SPTransport: Transport {
             case .success(let connected):
                 let (stream, localAddress, remoteAddress) = Self.adopt(connected.fd, family: connected.family,
                                                                        scheme: address.scheme, options: options)
-                SPStreamLink.start(stream: stream, mapping: mapping, local: local, checksPeer: true,
-                                   endpoint: "\(address)", options: options, reactor: reactor,
-                                   localAddress: localAddress, remoteAddress: remoteAddress) {
-                    completion($0.map(TransportConnection.link))
-                }
+                let driver = SPStreamLink.driver(
+                    stream: stream, mapping: mapping, local: local, checksPeer: true, endpoint: "\(address)",
+                    options: options, reactor: reactor, localAddress: localAddress, remoteAddress: remoteAddress
+                ) { completion($0.map(TransportConnection.link)) }
+                reactor.execute { driver.start() }
             }
         }
     }
 
     /// Binds and listens; each accepted connection exchanges SP headers on its pipe's reactor thread, and
     /// those that complete go to `accept` there. A peer that sends no well-formed header within
-    /// ``SPStreamLink/headerTimeout`` is closed.
+    /// ``SPStreamLink/headerTimeout`` is closed, and so is every exchange under way when the listener closes.
     func listen(
         _ address: Address,
         options: PipeOptions,
@@ -76,19 +76,24 @@ struct SPTransport: Transport {
         let local = try Self.protocolNumber(options)
         let mapping = self.mapping
         let scheme = address.scheme
+        let handshakes = SPHandshakes()
         let inner = try StreamTransport.listenForSockets(socketAddress(address), options: options, reactor: reactor) {
             fd, family, pipeReactor in
             let (stream, localAddress, remoteAddress) = Self.adopt(fd, family: family, scheme: scheme, options: options)
-            SPStreamLink.start(stream: stream, mapping: mapping, local: local, checksPeer: false,
-                               endpoint: remoteAddress, options: options, reactor: pipeReactor,
-                               localAddress: localAddress, remoteAddress: remoteAddress) { result in
+            let number = handshakes.reserve()
+            let driver = SPStreamLink.driver(
+                stream: stream, mapping: mapping, local: local, checksPeer: false, endpoint: remoteAddress,
+                options: options, reactor: pipeReactor, localAddress: localAddress, remoteAddress: remoteAddress
+            ) { result in
+                handshakes.finished(number)
                 if case .success(let link) = result { accept(.link(link)) }
             }
+            handshakes.run(number, driver, on: pipeReactor)
         }
         var bound = inner.address
         bound.scheme = scheme
         bound.query = address.query
-        return SPListener(inner: inner, address: bound)
+        return SPListener(inner: inner, handshakes: handshakes, address: bound)
     }
 
     /// Rejects what no `sp+` endpoint can have: raw pipes, a protocol number the SP table does not know.
