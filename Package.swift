@@ -70,6 +70,8 @@ let package = Package(
                           path: "Fuzz/Targets/Handshake"),
         .executableTarget(name: "FuzzAddress", dependencies: ["FuzzHarness", "CFuzzDriver"],
                           path: "Fuzz/Targets/Address"),
+        .executableTarget(name: "FuzzSPFrames", dependencies: ["FuzzHarness", "CFuzzDriver"],
+                          path: "Fuzz/Targets/SPFrames"),
         .testTarget(
             name: "ConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "FuzzHarness"],
