@@ -44,6 +44,9 @@ enum SPWire: String, Sendable, CaseIterable, CustomTestStringConvertible {
 /// once both ends have the pipe.
 func pynngPeer(_ peerRole: String, for ours: some ProtocolRole, _ side: Side, _ wire: SPWire,
                count: Int = 3) async throws -> SPPeer? {
+    // Watched from the start: a pipe that comes and goes before the wait below still counts as connected
+    // (a rejection then shows in what the peer reports).
+    let events = ours.events()
     let peer: SPPeer
     switch side {
     case .weListen:
@@ -56,7 +59,9 @@ func pynngPeer(_ peerRole: String, for ours: some ProtocolRole, _ side: Side, _ 
         try await ours.dial("sp+" + address)
     }
     do {
-        try await withTimeout(20, "the pipe to pynng") { await Marry.waitForPipes(ours.socket, count: 1) }
+        try await withTimeout(20, "the pipe to pynng") {
+            await Marry.waitForPipe(events, unlessAlready: ours.statistics.pipesAdded > 0)
+        }
     } catch {
         peer.kill()
         let result = await peer.finish()
