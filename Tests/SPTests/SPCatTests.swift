@@ -3,13 +3,21 @@ import MultiSocketProtocols
 import MultiSocketTestSupport
 import Testing
 
-/// A tcp port nobody listens on now (bound, then released before this returns), for a peer process to
-/// listen on.
+/// A tcp port nobody listens on now (bound, then released before this returns), for a peer process that
+/// cannot listen on port 0 and say which port it got.
+///
+/// It is taken below the kernel's ephemeral range (32768 and up), from which every port-0 listener and every
+/// outgoing connection of the other tests draws: none of them can take it before the peer binds it, and a
+/// dialer retrying it cannot reach another test's listener.
 func freePort() async throws -> UInt16 {
-    let probe = Socket()
-    let bound = try probe.listen("tcp://127.0.0.1:0")
-    await probe.close()
-    return bound.port ?? 0
+    for _ in 0..<100 {
+        let port = UInt16.random(in: 20_000...32_000)
+        let probe = Socket()
+        let bound = try? probe.listen("tcp://127.0.0.1:\(port)")
+        await probe.close()
+        if bound != nil { return port }
+    }
+    throw MultiSocketError(.addressInUse, "no free port below the ephemeral range")
 }
 
 extension SPPeerTests {

@@ -107,7 +107,8 @@ struct SPRoleBehaviourTests {
         await middle.close()
     }
 
-    /// A survey collects the answers that come before its deadline; a late answer is dropped and counted.
+    /// A survey collects the answers that come before its deadline; an answer sent after the survey ended
+    /// is dropped and counted.
     @Test func surveyDeadline() async throws {
         let surveyor = Surveyor()
         let bound = try surveyor.listen("sp+tcp://127.0.0.1:0")
@@ -116,15 +117,17 @@ struct SPRoleBehaviourTests {
         try await prompt.dial(bound)
         try await late.dial(bound)
         await Marry.waitForPipes(surveyor.socket, count: 2)
+        let (ended, end) = AsyncStream<Void>.makeStream()
         let answering = [
             Task { let survey = try await prompt.receive(); try await prompt.respond(to: survey, bytes("now")) },
             Task {
                 let survey = try await late.receive()
-                try await Task.sleep(for: .milliseconds(600))
+                for await _ in ended { break }  // the survey is over
                 try await late.respond(to: survey, bytes("too late"))
             },
         ]
-        let answers = try await surveyor.survey(bytes("who?"), deadline: .milliseconds(300))
+        let answers = try await surveyor.survey(bytes("who?"), deadline: .seconds(2))
+        end.yield()
         #expect(answers.map { text($0.body) } == ["now"])
         for task in answering { try await task.value }
         try await withTimeout(10, "the late answer to be dropped") {

@@ -4,7 +4,7 @@
     sp_peer.py ROLE (listen|dial) ADDRESS COUNT
 
 ADDRESS is an NNG address (tcp://127.0.0.1:PORT, ipc:///path, ws://127.0.0.1:PORT/path); for `listen` a
-tcp or ws port 0 is replaced by a free port. The peer prints `ready ADDRESS` once it listens or has dialed,
+tcp or ws port 0 is replaced by a free port below the ephemeral range. The peer prints `ready ADDRESS` once it listens or has dialed,
 then plays ROLE for COUNT messages and prints `ok` (exit 0) or what went wrong (exit 1):
 
   rep         answers COUNT requests with b"re:" + request
@@ -19,7 +19,7 @@ then plays ROLE for COUNT messages and prints `ok` (exit 0) or what went wrong (
   respondent  answers COUNT surveys with b"ans:" + survey
   rawreq      sends one request whose backtrace has no id at its bottom, then a proper one (req checks)
 """
-import socket
+import random
 import sys
 import time
 
@@ -28,22 +28,23 @@ import pynng
 TIMEOUT_MS = 10000
 
 
-def free_port():
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
-def concrete(address):
+def listen_somewhere(sock, address):
+    """Listens on ADDRESS; a tcp or ws port 0 becomes a free port below the kernel's ephemeral range (from
+    which the tests' own port-0 listeners and connections draw, so none of them can take it meanwhile)."""
     for scheme in ("tcp://", "ws://"):
         if address.startswith(scheme):
-            rest = address[len(scheme):]
-            host, _, tail = rest.partition(":")
+            host, _, tail = address[len(scheme):].partition(":")
             port, slash, path = tail.partition("/")
             if port == "0":
-                return f"{scheme}{host}:{free_port()}{slash}{path}"
+                for _ in range(100):
+                    candidate = f"{scheme}{host}:{random.randint(20000, 32000)}{slash}{path}"
+                    try:
+                        sock.listen(candidate)
+                        return candidate
+                    except pynng.AddressInUse:
+                        continue
+                fail("no free port")
+    sock.listen(address)
     return address
 
 
@@ -63,8 +64,7 @@ def main():
     if role == "req":
         sock.resend_time = 5000
     if mode == "listen":
-        address = concrete(address)
-        sock.listen(address)
+        address = listen_somewhere(sock, address)
     else:
         sock.dial(address, block=True)
     print(f"ready {address}", flush=True)
