@@ -104,6 +104,20 @@ struct SPWireTests {
         await plain.close()
     }
 
+    /// The hello a role sends on every new pipe has no SP form: it leaves nothing pending, so closing a socket
+    /// whose SP pipe never carried a message does not wait out the linger time (5 s) for it.
+    @Test func unsentHelloLeavesNothingToFlush() async throws {
+        let rep = Rep()
+        let bound = try rep.listen("sp+tcp://127.0.0.1:0")
+        let req = Req()
+        try await req.dial(bound)
+        await Marry.waitForPipes(rep.socket, count: 1)
+        let start = ContinuousClock.now
+        await req.close()
+        await rep.close()
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
     /// Right after its header, our side writes the first message and nothing before it (no hello).
     @Test func nothingPrecedesTheFirstMessage() async throws {
         let push = Push()
