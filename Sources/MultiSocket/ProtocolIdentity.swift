@@ -5,6 +5,10 @@
 /// hello names an incompatible protocol (counted in ``SocketStatistics/pipesRefused`` and reported as
 /// ``SocketEvent/pipeRefused(_:reason:)``). Peers that send no hello, such as plain sockets or the Go
 /// library, are accepted: framed peers drop internal messages silently.
+///
+/// On the Scalability Protocols wire (`sp+tcp://`, `sp+ipc://`, `sp+ws://`) ``id`` is the number the SP header
+/// or WebSocket subprotocol announces (unless the endpoint's `spProtocol` option names another), and a peer
+/// announcing a number that does not fit is refused the same way.
 public struct ProtocolIdentity: Sendable, Hashable {
     /// This socket's protocol number.
     public var id: UInt16
