@@ -58,7 +58,8 @@ struct NngcatTests {
         let port = try Self.freePort()
         guard let rep = try Self.nngcat(["--rep", "--listen", "tcp://127.0.0.1:\(port)", "--data", "pong",
                                          "--quoted", "--count", "1"]) else { return }
-        defer { if rep.isRunning { rep.terminate() } }
+        // SIGKILL: the child inherits the test process's blocked signals, so a SIGTERM would never arrive.
+        defer { if rep.isRunning { kill(rep.processIdentifier, SIGKILL) } }
         let req = try await MSCatProcess.run(["--req", "--dial", "sp+tcp://127.0.0.1:\(port)", "--async",
                                               "--data", "ping", "--ascii", "--recv-timeout", "20"])
         #expect(req.status == 0, "mscat: \(req.errors)")

@@ -48,7 +48,7 @@ extension SPPeerTests {
             let serving = Task { try await rep.serve { bytes("re:") + $0.body } }
             let peer = try cat.start(["--req", "--connect", nng(bound), "--data", "hello", "--ascii"])
             let result = await withTimeoutOrNil(20) { await peer.finish() }
-            peer.kill()
+            if result == nil { await peer.stop() }
             #expect(result?.status == 0, "\(cat): \(result?.errors ?? "no exit")")
             #expect(result?.output.contains("re:hello") == true, "\(cat) printed \(result?.output ?? "")")
             serving.cancel()
@@ -69,6 +69,7 @@ extension SPPeerTests {
             }
             #expect(text(reply) == "pong")
             await req.close()
+            await peer.stop()
         }
 
         /// The cat's SUB, subscribed to `a`, dials our Pub and prints three messages, all on topic a.
@@ -96,6 +97,7 @@ extension SPPeerTests {
             #expect(lines.count == 3, "\(lines)")
             #expect(lines.allSatisfy { $0.hasPrefix("a") }, "\(lines)")
             publishing.cancel()
+            await peer.stop()
             await pub.close()
         }
 
@@ -111,6 +113,7 @@ extension SPPeerTests {
             defer { peer.kill() }
             let message = try await withTimeout(20, "a message from \(cat)") { try await sub.receive() }
             #expect(text(message.content) == "a-topic")
+            await peer.stop()
             await sub.close()
         }
     }

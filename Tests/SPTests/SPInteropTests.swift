@@ -75,7 +75,7 @@ func pynngPeer(_ peerRole: String, for ours: some ProtocolRole, _ side: Side, _ 
 /// Waits for the peer's exit and expects `ok`.
 func expectSuccess(_ peer: SPPeer, _ what: String) async {
     let result = await withTimeoutOrNil(40) { await peer.finish() }
-    peer.kill()
+    if result == nil { await peer.stop() }
     #expect(result?.status == 0, "\(what): \(result?.output ?? "no exit") \(result?.errors ?? "")")
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import MultiSocketTestSupport
 import Testing
@@ -98,9 +99,17 @@ struct SPPeer: @unchecked Sendable {
         }
     }
 
-    /// Ends the peer if it still runs (a test that failed half way).
+    /// Ends the peer if it still runs. With SIGKILL: a child of the test process inherits its blocked
+    /// signals, and nngcat and nanocat never see a SIGTERM (`terminate()`), so they would live on and redial.
     func kill() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Ends the peer and waits for it to exit: a dialing peer must be gone before our listener closes, or it
+    /// redials the released port, which another test's listener may have taken by then.
+    func stop() async {
+        kill()
+        _ = await finish()
     }
 
     /// Whether `command` runs and exits 0; records a failing issue naming `missing` if not.

@@ -107,34 +107,42 @@ struct SPRoleBehaviourTests {
         await middle.close()
     }
 
-    /// A survey collects the answers that come before its deadline; an answer sent after the survey ended
-    /// is dropped and counted.
+    /// A survey ends at its deadline: answers sent after it are dropped and counted; a survey whose answers
+    /// all come in time returns them (without waiting for the deadline once `maxAnswers` have arrived).
     @Test func surveyDeadline() async throws {
         let surveyor = Surveyor()
         let bound = try surveyor.listen("sp+tcp://127.0.0.1:0")
-        let prompt = Respondent()
-        let late = Respondent()
-        try await prompt.dial(bound)
-        try await late.dial(bound)
+        let respondents = [Respondent(), Respondent()]
+        for respondent in respondents { try await respondent.dial(bound) }
         await Marry.waitForPipes(surveyor.socket, count: 2)
+        // First survey: nobody answers before it ends.
         let (ended, end) = AsyncStream<Void>.makeStream()
-        let answering = [
-            Task { let survey = try await prompt.receive(); try await prompt.respond(to: survey, bytes("now")) },
-            Task {
-                let survey = try await late.receive()
-                for await _ in ended { break }  // the survey is over
-                try await late.respond(to: survey, bytes("too late"))
-            },
-        ]
-        let answers = try await surveyor.survey(bytes("who?"), deadline: .seconds(2))
-        end.yield()
-        #expect(answers.map { text($0.body) } == ["now"])
-        for task in answering { try await task.value }
-        try await withTimeout(10, "the late answer to be dropped") {
-            while surveyor.droppedAnswers == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let answering = Task {
+            var surveys: [(Respondent, Respondent.Survey)] = []
+            for respondent in respondents { surveys.append((respondent, try await respondent.receive())) }
+            for await _ in ended { break }
+            for (respondent, survey) in surveys { try await respondent.respond(to: survey, bytes("too late")) }
         }
-        await prompt.close()
-        await late.close()
+        let start = ContinuousClock.now
+        let none = try await surveyor.survey(bytes("anyone?"), deadline: .milliseconds(300))
+        #expect(ContinuousClock.now - start >= .milliseconds(300))
+        #expect(none.isEmpty)
+        end.finish()
+        try await answering.value
+        // Second survey: both answer at once.
+        let prompt = Task {
+            for respondent in respondents {
+                let survey = try await respondent.receive()
+                try await respondent.respond(to: survey, bytes("here"))
+            }
+        }
+        let answers = try await surveyor.survey(bytes("who?"), deadline: .seconds(20), maxAnswers: 2)
+        #expect(answers.map { text($0.body) } == ["here", "here"])
+        try await prompt.value
+        try await withTimeout(10, "the late answers to be dropped") {
+            while surveyor.droppedAnswers < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        for respondent in respondents { await respondent.close() }
         await surveyor.close()
     }
 }
