@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "MultiSocketBus", targets: ["MultiSocketBus"]),
         .executable(name: "MultiSocketSurvey", targets: ["MultiSocketSurvey"]),
         .executable(name: "MultiSocketSwitchChain", targets: ["MultiSocketSwitchChain"]),
+        .executable(name: "MultiSocketSPBridge", targets: ["MultiSocketSPBridge"]),
         .executable(name: "msperf", targets: ["MultiSocketPerf"]),
         .executable(name: "mscat", targets: ["MultiSocketCat"]),
         .executable(name: "soak", targets: ["MultiSocketSoak"]),
@@ -28,6 +29,7 @@ let package = Package(
         .executable(name: "FuzzWebSocket", targets: ["MultiSocketFuzzWebSocket"]),
         .executable(name: "FuzzHandshake", targets: ["MultiSocketFuzzHandshake"]),
         .executable(name: "FuzzAddress", targets: ["MultiSocketFuzzAddress"]),
+        .executable(name: "FuzzSPFrames", targets: ["MultiSocketFuzzSPFrames"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -49,6 +51,7 @@ let package = Package(
         .executableTarget(name: "MultiSocketBus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
         .executableTarget(name: "MultiSocketSurvey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "MultiSocketSwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
+        .executableTarget(name: "MultiSocketSPBridge", dependencies: ["MultiSocketProtocols"], path: "Examples/SPBridge"),
         .target(name: "MultiSocketPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
                 swiftSettings: callerExecutor),
         .executableTarget(name: "MultiSocketPerf", dependencies: ["MultiSocketPerfKit"], path: "Examples/MSPerf/Tool"),
@@ -75,6 +78,8 @@ let package = Package(
                           path: "Fuzz/Targets/Handshake"),
         .executableTarget(name: "MultiSocketFuzzAddress", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/Address"),
+        .executableTarget(name: "MultiSocketFuzzSPFrames", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
+                          path: "Fuzz/Targets/SPFrames"),
         .testTarget(
             name: "MultiSocketConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "MultiSocketFuzzHarness"],
@@ -94,6 +99,12 @@ let package = Package(
             name: "MultiSocketPerfTests",
             dependencies: ["MultiSocketPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
+        ),
+        .testTarget(
+            name: "MultiSocketSPTests",
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
+            path: "Tests/SPTests",
+            exclude: ["peers"]
         ),
         .testTarget(name: "MultiSocketCatTests", dependencies: ["MultiSocketCatCore"], path: "Tests/MSCatTests"),
         .testTarget(

@@ -238,9 +238,49 @@ def address_corpus():
         write("Address", f"address_{index:02}", text.encode())
 
 
+# --- SPFrames: [configuration: bit 0 ipc, bits 1-2 limit (64 KiB, 200 B, none), bits 3-5 protocol
+#     (pair, sub, req, rep, surveyor, respondent), bit 6 an incompatible peer][seed][stream after the header] ---
+
+def sp_corpus():
+    def unit(body, ipc=False, length=None, kind=1):
+        length = len(body) if length is None else length
+        return (bytes([kind]) if ipc else b"") + struct.pack(">Q", length) + body
+
+    def words(*values):
+        return b"".join(struct.pack(">I", v) for v in values)
+
+    def config(ipc=False, limit=0, proto=0, mismatch=False):
+        return (1 if ipc else 0) | limit << 1 | proto << 3 | (0x40 if mismatch else 0)
+
+    request = words(0x80000001) + b"hello"
+    seeds = {
+        "pair_two_messages": (config(proto=0), unit(b"one") + unit(b"two")),
+        "sub_empty_message": (config(proto=1), unit(b"")),
+        "rep_request": (config(proto=3), unit(request)),
+        "rep_request_two_hops": (config(proto=3), unit(words(7, 9) + request)),
+        "rep_request_fifteen_hops": (config(proto=3), unit(words(*range(1, 16)) + request)),
+        "rep_request_sixteen_hops": (config(proto=3), unit(words(*range(1, 17)) + request)),
+        "rep_request_no_id": (config(proto=3), unit(words(7, 9))),
+        "rep_request_short_id": (config(proto=3), unit(b"\x80\x00")),
+        "req_reply_with_hops": (config(proto=2), unit(words(3) + request)),
+        "respondent_survey_ipc": (config(ipc=True, proto=5), unit(request, ipc=True)),
+        "surveyor_answer_ipc_bad_type": (config(ipc=True, proto=4), unit(request, ipc=True, kind=2)),
+        "rep_at_limit_200": (config(limit=1, proto=3), unit(words(0x80000001) + b"x" * 200)),
+        "rep_over_limit_200": (config(limit=1, proto=3), unit(words(0x80000001) + b"x" * 201)),
+        "pair_length_claim_huge": (config(proto=0), unit(b"", length=1 << 62)),
+        "pair_length_claim_max": (config(limit=2, proto=0), unit(b"", length=(1 << 64) - 1)),
+        "rep_truncated": (config(proto=3), unit(request)[:-2]),
+        "rep_incompatible_peer": (config(proto=3, mismatch=True), unit(request)),
+    }
+    for name, (configuration, stream) in seeds.items():
+        for seed in (0, 1, 7):
+            write("SPFrames", f"{name}_split{seed}", bytes([configuration, seed]) + stream)
+
+
 if __name__ == "__main__":
     shutil.rmtree(ROOT, ignore_errors=True)
     frames_corpus()
     websocket_corpus()
     handshake_corpus()
     address_corpus()
+    sp_corpus()

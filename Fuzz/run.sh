@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the four fuzzers (Fuzz/README.md) and runs each for a share of the given seconds (default 60 in
+# Builds the five fuzzers (Fuzz/README.md) and runs each for a share of the given seconds (default 60 in
 # all), starting from its committed seed corpus. Exits non-zero when a fuzzer finds a crash or a failed
 # check; the input is saved as .build-fuzz/artifacts/<Target>/crash-*.
 #
-#   Fuzz/run.sh [seconds] [target...]      targets: Frames WebSocket Handshake Address (default: all)
+#   Fuzz/run.sh [seconds] [target...]      targets: Frames WebSocket Handshake Address SPFrames (default: all)
 #
 # No input may make any single allocation over 1 MB (-malloc_limit_mb): inputs are at most 9 KB and the
 # receive limits 64 KiB, 200 bytes or none, so a bigger one means a size claim was believed.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 total=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(Frames WebSocket Handshake Address)
+[ ${#targets[@]} -gt 0 ] || targets=(Frames WebSocket Handshake Address SPFrames)
 scratch=.build-fuzz
 
 # libFuzzer's driver is started from the program's main when FUZZING is defined; see Package.swift.
@@ -28,7 +28,7 @@ done
 # HTTP header past the 8 KiB limit, an address.
 max_len() {
     case $1 in
-        Frames|WebSocket) echo 8192 ;;
+        Frames|WebSocket|SPFrames) echo 8192 ;;
         Handshake) echo 9000 ;;
         Address) echo 512 ;;
     esac

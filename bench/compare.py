@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 
 PEER_ORDER = ["nng", "nng-pynng", "nanomsg", "zmq"]
-TRANSPORT_ORDER = ["inproc", "ipc", "tcp", "ws"]
+TRANSPORT_ORDER = ["inproc", "ipc", "tcp", "ws", "sp+ipc", "sp+tcp"]
 # peer row pattern -> (latency pattern, throughput pattern, label)
 PEER_ROWS = [
     ("reqrep", "pushpull", "req/rep · push/pull"),

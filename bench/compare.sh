@@ -6,7 +6,11 @@
 # usage: bench/compare.sh            (from anywhere; REPS etc. from the environment)
 # env:   REPS=3                  repetitions, interleaved (every case of a rep
 #                                runs ours, then each peer, back to back)
-#        TRANSPORTS="inproc ipc tcp"
+#        TRANSPORTS="inproc ipc tcp"   (also sp+tcp sp+ipc: ours on the
+#                                Scalability Protocols wire, plain sockets
+#                                announcing pair v0; the peers on tcp/ipc, which
+#                                is that same wire for nng and nanomsg; their
+#                                rows are filed under the sp+ transport too)
 #        LIBS="nng nanomsg zmq"  peers; add nng-pynng for the NNG bundled in
 #                                the pynng wheel (fetched with pip on first use)
 #        PATTERNS="reqrep pair"  peer rows: reqrep = req/rep latency + push/pull
@@ -135,7 +139,9 @@ MSPERF="$(cd "$ROOT" && swift build -c release --show-bin-path)/msperf"
 [ -x "$MSPERF" ] || die "msperf build failed: no binary at $MSPERF"
 
 for tr in $TRANSPORTS; do
-	case "$tr" in inproc | ipc | tcp) ;; *) die "unknown transport '$tr' in TRANSPORTS (inproc ipc tcp)" ;; esac
+	case "$tr" in inproc | ipc | tcp | sp+tcp | sp+ipc) ;;
+	*) die "unknown transport '$tr' in TRANSPORTS (inproc ipc tcp sp+tcp sp+ipc)" ;;
+	esac
 done
 for pattern in $PATTERNS; do
 	case "$pattern" in reqrep | pair) ;; *) die "unknown pattern '$pattern' in PATTERNS (reqrep pair)" ;; esac
@@ -236,17 +242,27 @@ next_url() { # transport
 	case "$1" in
 	ipc) echo "ipc://$TMP/perf$PORT.ipc" ;;
 	tcp) echo "tcp://127.0.0.1:$PORT" ;;
+	sp+ipc) echo "sp+ipc://$TMP/perf$PORT.ipc" ;;
+	sp+tcp) echo "sp+tcp://127.0.0.1:$PORT" ;;
 	*) echo "inproc://perf$PORT" ;;
 	esac
+}
+
+# the transport a peer library runs for TRANSPORTS entry $1: nng and nanomsg
+# speak the SP wire on plain tcp and ipc
+peer_transport() { # transport
+	echo "${1#sp+}"
 }
 
 # wait (up to 5 s) until URL is listening or process PID has died
 wait_listening() { # url pid
 	local i
+	local url="${1%%\?*}"
+	url="${url#sp+}"
 	for i in $(seq 1 1000); do
-		case "$1" in
-		tcp://*) port_state "${1##*:}" 0A && return 0 ;;
-		ipc://*) [ -S "${1#ipc://}" ] && return 0 ;;
+		case "$url" in
+		tcp://*) port_state "${url##*:}" 0A && return 0 ;;
+		ipc://*) [ -S "${url#ipc://}" ] && return 0 ;;
 		*) return 0 ;;
 		esac
 		kill -0 "$2" 2>/dev/null || return 1
@@ -321,6 +337,8 @@ run_ours() { # transport test pattern size
 		figures="$(parse_ours "$TMP/l.out" "$kind" "$size" "$count")"
 	else
 		url="$(next_url "$tr")"
+		# plain sockets on the SP wire name the protocol they announce (pair v0: no header)
+		case "$tr" in sp+*) [ "$pattern" = socket ] && url="$url?spProtocol=0x10" ;; esac
 		"${PIN_CMD[@]}" timeout "$TIMEOUT" "$MSPERF" "local_$test" "$url" "$size" "$count" "${args[@]}" \
 			>"$TMP/l.out" 2>"$TMP/l.err" &
 		lpid=$!
@@ -354,7 +372,7 @@ run_peer() { # lib transport test pattern size
 	local lib=$1 tr=$2 test=$3 pattern=$4 size=$5 bin count url lpid rpid rc line
 	bin="$(bin_of "$lib")"
 	count="$(count_of "$lib" "$test" "$size")"
-	url="$(next_url "$tr")"
+	url="$(next_url "$(peer_transport "$tr")")"
 	start_measure
 	if [ "$tr" = inproc ]; then
 		run_fg "${PIN_CMD[@]}" timeout "$TIMEOUT" "$bin" "inproc_$test" "$pattern" "$url" "$size" "$count" \
@@ -390,6 +408,8 @@ run_peer() { # lib transport test pattern size
 	fi
 	end_measure
 	line="$(grep -h '^RESULT' "$TMP"/*.out 2>/dev/null | head -1)"
+	# an sp+ entry's peer rows sit beside ours under the sp+ transport
+	[ "$tr" != "$(peer_transport "$tr")" ] && line="${line/transport=$(peer_transport "$tr")/transport=$tr}"
 	if [ -n "$line" ]; then
 		record "${line#RESULT }"
 	else

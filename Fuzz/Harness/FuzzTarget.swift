@@ -1,4 +1,4 @@
-/// The four fuzzed areas, each one libFuzzer executable (`Fuzz/Targets/<name>`) with its own corpus
+/// The five fuzzed areas, each one libFuzzer executable (`Fuzz/Targets/<name>`) with its own corpus
 /// (`Fuzz/Corpus/<name>`).
 package enum FuzzTarget: String, CaseIterable, Sendable {
     /// The multisocket frame decoder (``FrameFuzzer``).
@@ -9,6 +9,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     case handshake = "Handshake"
     /// The address parser (``AddressFuzzer``).
     case address = "Address"
+    /// The Scalability Protocols framing (``SPFrameFuzzer``).
+    case spFrames = "SPFrames"
 
     /// Checks one input; throws the first property that did not hold. A crash in the code under test
     /// crashes here too.
@@ -18,6 +20,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .webSocket: try WebSocketFuzzer.run(data)
         case .handshake: try HandshakeFuzzer.run(data)
         case .address: try AddressFuzzer.run(data)
+        case .spFrames: try SPFrameFuzzer.run(data)
         }
     }
 

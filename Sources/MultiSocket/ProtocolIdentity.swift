@@ -5,6 +5,10 @@
 /// hello names an incompatible protocol (counted in ``SocketStatistics/pipesRefused`` and reported as
 /// ``SocketEvent/pipeRefused(_:reason:)``). Peers that send no hello, such as plain sockets or the Go
 /// library, are accepted: framed peers drop internal messages silently.
+///
+/// On the Scalability Protocols wire (`sp+tcp://`, `sp+ipc://`, `sp+ws://`) ``id`` is the number the SP header
+/// or WebSocket subprotocol announces (unless the endpoint's `spProtocol` option names another), and a peer
+/// announcing a number that does not fit is refused the same way.
 public struct ProtocolIdentity: Sendable, Hashable {
     /// This socket's protocol number.
     public var id: UInt16
@@ -23,19 +27,16 @@ public struct ProtocolIdentity: Sendable, Hashable {
         self.peerName = peerName
     }
 
-    private static let magic: [UInt8] = [0x4D, 0x53, 0x01]  // "MS", hello version 1
-
     /// The internal message announcing this identity.
     var hello: Message {
-        Message(content: Self.magic + [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(peer >> 8), UInt8(peer & 0xFF)],
-                flags: .internal, ttl: 1)
+        Message(content: PeerHello.content(id: id, peer: peer), flags: .internal, ttl: 1)
     }
 
     /// If `message` is a hello, the reason it is incompatible with this identity (or `nil` when it
     /// fits); `.some(nil)` means compatible; `nil` means not a hello.
     func check(_ message: Message) -> String?? {
         let bytes = message.content
-        guard bytes.count == 7, Array(bytes.prefix(3)) == Self.magic else { return nil }
+        guard bytes.count == PeerHello.size, Array(bytes.prefix(3)) == PeerHello.magic else { return nil }
         let theirs = UInt16(bytes[3]) << 8 | UInt16(bytes[4])
         let theirPeer = UInt16(bytes[5]) << 8 | UInt16(bytes[6])
         if theirs == peer && theirPeer == id { return .some(nil) }

@@ -40,7 +40,8 @@ public final class Socket: Sendable {
         self.sendStrategy = sender
         self.receiveStrategy = receiver
         self.reactor = options.reactorGroup.next()
-        self.connector = Connector(options: options.connector, pipeQueueSize: options.sendQueueSize, reactor: reactor)
+        self.connector = Connector(options: options.connector, pipeQueueSize: options.sendQueueSize, reactor: reactor,
+                                   spProtocol: options.identity?.id)
         connector.setHandler(self)
     }
 

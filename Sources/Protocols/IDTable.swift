@@ -1,6 +1,7 @@
 /// Entries under 32-bit ids, as the request ids of ``Req`` and the survey ids of ``Surveyor``: ids come from
-/// a counter (seeded randomly) that skips ids still in use; closing refuses new entries and hands back the
-/// ones held. It is the state each of their cores keeps behind its lock.
+/// a counter (seeded randomly) that skips ids still in use and always has the high bit set, as the SP wire
+/// requires of the id at the bottom of a backtrace (it tells the id from the hops devices push); closing
+/// refuses new entries and hands back the ones held. It is the state each of their cores keeps behind its lock.
 struct IDTable<Entry> {
     private var next: UInt32
     private var entries: [UInt32: Entry] = [:]
@@ -26,7 +27,7 @@ struct IDTable<Entry> {
     /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `closed` once the table is closed.
     mutating func add(_ entry: Entry) throws(MultiSocketError) -> UInt32 {
         guard !closed else { throw MultiSocketError(.closed, "socket closed") }
-        repeat { next &+= 1 } while entries[next] != nil
+        repeat { next = (next &+ 1) | 0x8000_0000 } while entries[next] != nil
         entries[next] = entry
         return next
     }

@@ -174,8 +174,10 @@ struct HostilePeerTests {
         defer { closedir(directory) }
         var descriptors: [Int32] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            // Read the name in place, up to its terminator: a dirent is only as long as its name (d_reclen), so
+            // copying the whole 256-byte d_name can run past the end of readdir's buffer into an unmapped page.
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 1) { String(cString: $0) }
             }
             if let fd = Int32(name) { descriptors.append(fd) }
         }

@@ -17,7 +17,8 @@ public enum Usage: Sendable {
           (each also as --req0, --rep0, ... for nngcat compatibility)
 
         <address>, one or more of:
-          --dial URL             connect to URL (alias --connect); tcp://host:port, ipc:///path
+          --dial URL             connect to URL (alias --connect); tcp://host:port, ipc:///path,
+                                 ws://host:port/path; sp+tcp://, sp+ipc://, sp+ws:// for NNG/nngcat peers
           --listen URL           accept connections at URL (alias --bind)
           --async                dial in the background and keep retrying instead of failing at once
 

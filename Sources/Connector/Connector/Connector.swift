@@ -37,8 +37,13 @@ public final class Connector: Sendable {
     private let reactor: Reactor
     private let state: Locked<State>
 
-    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.next()) {
+    /// The SP protocol number an `sp+` endpoint announces when its options name none (the socket's identity).
+    private let spProtocol: UInt16?
+
+    package init(options: ConnectorOptions, pipeQueueSize: Int, reactor: Reactor = ReactorGroup.default.next(),
+                 spProtocol: UInt16? = nil) {
         self.pipeQueueSize = pipeQueueSize
+        self.spProtocol = spProtocol
         self.reactor = reactor
         self.state = Locked(State(options: options))
     }
@@ -62,7 +67,9 @@ public final class Connector: Sendable {
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
     ///   inproc), `unsupportedScheme`, `connectionRefused` (for ws also an HTTP 404: nobody listens at the
     ///   path), `addressInUse` (a dialer for this address exists), `closed`, and for ws `protocolMismatch` (a
-    ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`.
+    ///   handshake response that is not a valid upgrade to subprotocol `multisocket.binary`) or `timedOut`;
+    ///   for `sp+` schemes `protocolMismatch` (not an SP peer, or one whose protocol does not fit), `timedOut`,
+    ///   and `badAddress` when the endpoint names no SP protocol (no identity, no `spProtocol`).
     public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
         let endpoint = try resolve(address, options)
         let dialer = Dialer(text: address, address: endpoint.address, transport: endpoint.transport,
@@ -140,7 +147,8 @@ public final class Connector: Sendable {
     private func resolve(_ text: String, _ options: EndpointOptions?) throws(MultiSocketError) -> Endpoint {
         let (address, transport) = try Address.parse(text)
         do {
-            let endpoint = try (options ?? self.options.endpoint).applying(address.query)
+            var endpoint = try (options ?? self.options.endpoint).applying(address.query)
+            if endpoint.spProtocol == nil { endpoint.spProtocol = spProtocol }
             try transport.validate(address, options: endpoint)
             return Endpoint(address: address, transport: transport,
                             options: PipeOptions(endpoint: endpoint, sendQueueSize: pipeQueueSize))

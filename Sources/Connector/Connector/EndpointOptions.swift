@@ -36,6 +36,11 @@ public struct EndpointOptions: Sendable, Hashable {
     /// ``ConnectorOptions/backlog``, the accepted connections that wait while the pipe limit is reached.
     /// Query: `acceptBacklog`.
     public var acceptBacklog: Int
+    /// The Scalability Protocols number an `sp+` endpoint announces in its connection header (NNG's table:
+    /// `0x30` REQ, `0x31` REP, …), and whose partner it accepts. `nil` (the default): the socket's
+    /// ``ProtocolIdentity`` number, which every role has; a plain socket without an identity must set it to
+    /// dial or listen on `sp+` addresses. Other transports ignore it. Query: `spProtocol` (`0x31` or `49`).
+    public var spProtocol: UInt16?
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -47,7 +52,8 @@ public struct EndpointOptions: Sendable, Hashable {
         tcpNoDelay: Bool = true,
         tcpKeepAlive: Bool = true,
         partialFrameTimeout: Duration? = .seconds(30),
-        acceptBacklog: Int = Int(SOMAXCONN)
+        acceptBacklog: Int = Int(SOMAXCONN),
+        spProtocol: UInt16? = nil
     ) {
         self.reconnect = reconnect
         self.minReconnectInterval = minReconnectInterval
@@ -58,6 +64,7 @@ public struct EndpointOptions: Sendable, Hashable {
         self.tcpKeepAlive = tcpKeepAlive
         self.partialFrameTimeout = partialFrameTimeout
         self.acceptBacklog = acceptBacklog
+        self.spProtocol = spProtocol
     }
 
     /// These options with `query` applied over them, item by item.
@@ -105,6 +112,9 @@ public struct EndpointOptions: Sendable, Hashable {
         "acceptBacklog": { options, item throws(MultiSocketError) in
             options.acceptBacklog = try count(item, in: 1...Int(Int32.max), orNone: false)
         },
+        "spProtocol": { options, item throws(MultiSocketError) in
+            options.spProtocol = item.value == "none" ? nil : try protocolNumber(item)
+        },
     ]
 
     private static func invalid(_ item: Address.QueryItem, _ expected: String) -> MultiSocketError {
@@ -142,6 +152,15 @@ public struct EndpointOptions: Sendable, Hashable {
             if isDigits(digits), let value = Int(digits), value <= 1_000_000_000 { return unit.make(value) }
         }
         throw invalid(item, "a duration such as 250ms or 5s (units ns, us, ms, s, m, h)\(orNone ? ", or none" : "")")
+    }
+
+    /// A 16-bit protocol number, decimal or `0x` hexadecimal.
+    private static func protocolNumber(_ item: Address.QueryItem) throws(MultiSocketError) -> UInt16 {
+        let text = item.value.lowercased()
+        let value = text.hasPrefix("0x") ? UInt16(text.dropFirst(2), radix: 16)
+            : isDigits(text[...]) ? UInt16(text) : nil
+        guard let value, value != 0 else { throw invalid(item, "a protocol number such as 0x31 or 49, or none") }
+        return value
     }
 
     private static func isDigits(_ text: Substring) -> Bool {

@@ -23,6 +23,8 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
     case ttlExpired
     /// A WebSocket peer broke RFC 6455, or sent what a ws pipe does not carry (text, an oversize message).
     case webSocket(WebSocketViolation)
+    /// A Scalability Protocols peer broke the SP wire (an `sp+` endpoint).
+    case scalabilityProtocols(SPViolation)
 
     /// Whether this rejection closes the pipe it arrived on.
     public var closesPipe: Bool {
@@ -43,6 +45,7 @@ public enum FrameError: Error, Sendable, Hashable, CustomStringConvertible {
         case .connectionReset(let unread): "connection reset by the peer with \(unread) bytes unread"
         case .ttlExpired: "ttl expired"
         case .webSocket(let violation): "WebSocket: \(violation)"
+        case .scalabilityProtocols(let violation): "SP: \(violation)"
         }
     }
 }

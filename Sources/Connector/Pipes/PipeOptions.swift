@@ -7,6 +7,9 @@ public struct PipeOptions: Sendable, Hashable {
     public var endpoint: EndpointOptions
     /// How many messages a pipe's outbound queue holds beyond what the transport has taken.
     public var sendQueueSize: Int
+    /// Whether the endpoint speaks the Scalability Protocols wire (an `sp+` scheme) rather than multisocket
+    /// frames: set by the SP transports for the stream and WebSocket code they share with tcp and ws.
+    package var scalabilityProtocols = false
 
     /// Creates resolved options.
     public init(endpoint: EndpointOptions = EndpointOptions(), sendQueueSize: Int = 64) {

@@ -1,6 +1,7 @@
 /// A way to connect: the schemes it serves, how to dial and listen on their addresses.
 ///
-/// tcp, ipc, ws and inproc are transports registered by default; register another with
+/// tcp, ipc, ws, inproc and the Scalability Protocols' sp+tcp, sp+ipc and sp+ws are transports registered by
+/// default; register another with
 /// ``Transports/register(_:)`` and every socket can dial and listen on its scheme. A transport hands back
 /// each connection as a ``TransportConnection``: one from outside this package gives a connected socket
 /// descriptor or any ``ByteStream`` (a TLS stream, say), which the library wraps in its own stream link with

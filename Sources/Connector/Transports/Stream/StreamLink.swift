@@ -234,6 +234,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     func send(_ message: Message) -> PipeSendResult {
         let onReactor = reactor.isCurrent
         let (result, follow) = outbound.withLock { out -> (PipeSendResult, Follow) in
@@ -257,6 +258,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     func send(batch: inout Ring<Message>) -> PipeBatchSendResult {
         let onReactor = reactor.isCurrent
         var outcome = PipeBatchSendResult()
@@ -301,6 +303,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Encodes `message` at the end of the pending buffer (under the outbound lock).
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     private func queue(_ message: Message, in out: inout Outbound) -> Queued {
         let before = out.pending.count
         let large = message.content.count >= StreamOutput.spliceThreshold
@@ -386,6 +389,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// System calls run outside the lock, so senders keep queuing while the kernel copies.
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     private func writeOut() {
         var sent = 0
         var blocked = false
@@ -513,6 +517,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     private func writable() {
         let take = outbound.withLock { out -> Bool in
             switch out.writer {
@@ -539,6 +544,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     func reactorEvent(_ events: UInt32) {
         reactor.assertInReactor()
         if events & cms_epollout() != 0 { writable() }
@@ -584,6 +590,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
 
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     ///
     /// With `stopAtShortRead`, a read that does not fill the buffer is taken to have emptied the stream: its
     /// bytes are delivered and the loop stops without the read that would only say `EAGAIN` (one system call
@@ -626,6 +633,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     /// Delivers every whole frame in the buffer. Returns `false` when delivery paused or the link ended.
     @_specialize(where Framing == MultiSocketFraming)
     @_specialize(where Framing == WebSocketFraming)
+    @_specialize(where Framing == SPFraming)
     private func parseBuffered() -> Bool {
         reactor.assertInReactor()
         if isRaw && !Framing.framesRawContent { return deliverRawChunk() }

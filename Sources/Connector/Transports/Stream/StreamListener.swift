@@ -2,29 +2,28 @@ import CMultiSocketShims
 import Glibc
 import Synchronization
 
-/// A listening stream socket; accepts on the reactor thread until the kernel has no more connections.
+/// A listening stream socket; accepts on the reactor thread until the kernel has no more connections, and
+/// hands each connected descriptor, with the reactor that is to serve it, to `connected`.
 final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendable {
     let address: Address
     private let fd: Int32
     private let family: Int32
-    private let options: PipeOptions
     private let reactor: Reactor
-    private let accept: @Sendable (any PipeLink) -> Void
+    private let connected: @Sendable (_ fd: Int32, _ pipeReactor: Reactor) -> Void
     private let closed = Atomic(false)
     /// The socket file this listener created (ipc only); removed on close only if it is still that file.
     private let socketFileInode: UInt?
     /// Retries accepting after the process ran out of descriptors. Reactor thread only (checked).
     private var retry = AcceptRetry()
 
-    init(fd: Int32, address: Address, family: Int32, options: PipeOptions, reactor: Reactor,
-         accept: @escaping @Sendable (any PipeLink) -> Void) {
+    init(fd: Int32, address: Address, family: Int32, reactor: Reactor,
+         connected: @escaping @Sendable (_ fd: Int32, _ pipeReactor: Reactor) -> Void) {
         self.fd = fd
         self.address = address
         socketFileInode = family == AF_UNIX ? Self.inode(of: address.path) : nil
         self.family = family
-        self.options = options
         self.reactor = reactor
-        self.accept = accept
+        self.connected = connected
     }
 
     func reactorEvent(_ events: UInt32) {
@@ -38,8 +37,7 @@ final class StreamListener: TransportListener, ReactorHandler, @unchecked Sendab
     private func acceptPending() {
         reactor.assertInReactor()
         retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
-            let pipeReactor = reactor.nextForPipe()
-            accept(StreamTransport.makeLink(fd: connection, family: family, options: options, reactor: pipeReactor))
+            connected(connection, reactor.nextForPipe())
         } retry: { [weak self] in
             guard let self, !closed.load(ordering: .acquiring) else { return }
             acceptPending()

@@ -65,13 +65,29 @@ enum StreamTransport {
         reactor: Reactor,
         accept: @escaping @Sendable (any PipeLink) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
+        try listenForSockets(address, options: options, reactor: reactor) { fd, family, pipeReactor in
+            accept(makeLink(fd: fd, family: family, options: options, reactor: pipeReactor))
+        }
+    }
+
+    /// Binds and listens on `address` (tcp or ipc form); each accepted descriptor, its address family and the
+    /// reactor that is to serve it go to `connected` on the listener's reactor thread, which then owns the
+    /// descriptor (the sp+ transports run their header exchange on it before making a link).
+    static func listenForSockets(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        connected: @escaping @Sendable (_ fd: Int32, _ family: Int32, _ pipeReactor: Reactor) -> Void
+    ) throws(MultiSocketError) -> any TransportListener {
         let resolved = try SystemSocket.resolve(address, passive: true)
         if resolved.family == AF_UNIX { try removeStaleSocketFile(address.path) }
         let fd = try openListeningSocket(address, resolved: resolved, backlog: options.acceptBacklog)
         var bound = address
         if bound.port != nil { bound.port = SystemSocket.boundPort(fd) }
-        let listener = StreamListener(fd: fd, address: bound, family: resolved.family, options: options,
-                                      reactor: reactor, accept: accept)
+        let family = resolved.family
+        let listener = StreamListener(fd: fd, address: bound, family: family, reactor: reactor) { fd, pipeReactor in
+            connected(fd, family, pipeReactor)
+        }
         guard reactor.register(fd, handler: listener) else {
             Glibc.close(fd)
             throw SystemSocket.systemError("epoll_ctl")

@@ -1,11 +1,27 @@
 /// The ws transport (`ws://host:port/path`, RFC 6455), served by ``WebSocketTransport``. The path defaults
 /// to `/` and goes into the HTTP request line, so it has no space, control character or `#`.
+///
+/// ``sp`` is the Scalability Protocols ws mapping (`sp+ws://host:port/path`, sp-websocket-mapping): the
+/// subprotocol names the SP protocol (`rep.sp.nanomsg.org`; a client asks for its peer's, a listener accepts
+/// its own) and each binary message carries one SP message (``SPMessageCodec``). Both share ports.
 struct WSTransport: Transport {
-    var schemes: [String] { ["ws"] }
+    /// `sp+ws://host:port/path`.
+    static let sp = WSTransport(scalabilityProtocols: true)
+
+    /// Whether this is the SP mapping.
+    private let scalabilityProtocols: Bool
+
+    /// The multisocket ws transport; `scalabilityProtocols` makes the SP mapping.
+    init(scalabilityProtocols: Bool = false) {
+        self.scalabilityProtocols = scalabilityProtocols
+    }
+
+    var schemes: [String] { [scalabilityProtocols ? "sp+ws" : "ws"] }
     var addressForm: AddressForm { .network(defaultPath: "/") }
 
-    /// Rejects a path that cannot go into an HTTP request line.
+    /// Rejects a path that cannot go into an HTTP request line, and for sp+ws what ``SPTransport`` rejects.
     func validate(_ address: Address, options: EndpointOptions) throws(MultiSocketError) {
+        if scalabilityProtocols { try SPTransport.validate(options) }
         guard address.path.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "#") }) else {
             throw MultiSocketError(.badAddress, "the path has a space, control character or '#'")
         }
@@ -19,7 +35,13 @@ struct WSTransport: Transport {
         reactor: Reactor,
         completion: @escaping @Sendable (Result<TransportConnection, MultiSocketError>) -> Void
     ) {
-        WebSocketTransport.dial(address, options: options, reactor: reactor) {
+        let marked: PipeOptions
+        do {
+            marked = try wireOptions(options)
+        } catch {
+            return completion(.failure(error))
+        }
+        WebSocketTransport.dial(address, options: marked, reactor: reactor) {
             completion($0.map(TransportConnection.link))
         }
     }
@@ -32,6 +54,16 @@ struct WSTransport: Transport {
         reactor: Reactor,
         accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        try WebSocketTransport.listen(address, options: options, reactor: reactor) { accept(.link($0)) }
+        try WebSocketTransport.listen(address, options: wireOptions(options), reactor: reactor) { accept(.link($0)) }
+    }
+
+    /// `options` marked with this transport's wire.
+    /// - Throws: ``MultiSocketError`` `badAddress` for an sp+ws endpoint that names no SP protocol.
+    private func wireOptions(_ options: PipeOptions) throws(MultiSocketError) -> PipeOptions {
+        guard scalabilityProtocols else { return options }
+        _ = try SPTransport.protocolNumber(options)
+        var marked = options
+        marked.scalabilityProtocols = true
+        return marked
     }
 }

@@ -13,11 +13,12 @@ struct WebSocketClientPreamble: Preamble {
     private let request: [UInt8]
 
     /// A handshake asking for `path` on `host` (as the Host header shows it), for a raw pipe (no subprotocol)
-    /// or a framed one (``WebSocketHandshake/subprotocol``). `address` names the peer in errors.
-    init(address: Address, host: String, path: String, raw: Bool) {
+    /// or a framed one (``WebSocketHandshake/subprotocol(for:peer:)``: multisocket frames, or the SP protocol
+    /// of the peer on the SP wire) as `options` say. `address` names the peer in errors.
+    init(address: Address, host: String, path: String, options: PipeOptions) {
         self.address = address
         // A raw pipe carries plain content, not multisocket frames: it offers no subprotocol.
-        subprotocol = raw ? nil : WebSocketHandshake.subprotocol
+        subprotocol = options.raw ? nil : WebSocketHandshake.subprotocol(for: options, peer: true)
         request = WebSocketHandshake.request(host: host, path: path, key: key, subprotocol: subprotocol)
     }
 

@@ -1,5 +1,6 @@
 /// RFC 6455 data framing for ws pipes: each message is one binary WebSocket message whose payload is one
-/// multisocket frame (``MultiSocketCodec``), or, on a raw pipe, the plain content.
+/// multisocket frame (``MultiSocketCodec``), on the SP wire one SP message (``SPMessageCodec``; socket-internal
+/// messages are not sent), or, on a raw pipe, the plain content.
 ///
 /// Clients mask what they send and servers do not; each side rejects frames masked the wrong way.
 /// Fragmented messages are reassembled (control frames may come between the fragments), pings are
@@ -43,6 +44,8 @@ package struct WebSocketFraming: StreamFraming {
     /// The longest message payload accepted.
     package let limit: Int
     private let codec: MultiSocketCodec
+    /// The SP body codec on an sp+ws pipe, `nil` for multisocket frames.
+    private let sp: SPMessageCodec?
 
     // The sending half's state.
     private var maskGenerator: UInt64
@@ -55,6 +58,8 @@ package struct WebSocketFraming: StreamFraming {
         self.role = role
         self.raw = options.raw
         self.codec = MultiSocketCodec(maxContentLength: options.maxReceiveSize)
+        self.sp = options.scalabilityProtocols
+            ? options.spProtocol.map { SPMessageCodec(local: $0, maxContentLength: options.maxReceiveSize) } : nil
         let content = options.maxReceiveSize ?? Int(UInt32.max)
         self.limit = raw ? content : content + Self.frameOverhead
         self.maskGenerator = role == .client ? UInt64.random(in: 0...UInt64.max) : 0
@@ -69,6 +74,20 @@ package struct WebSocketFraming: StreamFraming {
 
     mutating func encode(_ message: Message, into buffer: inout [UInt8]) throws(MultiSocketError) {
         let start = buffer.count
+        if let sp {
+            guard let length = sp.bodyLength(of: message) else { return }
+            let key = appendHeader(opcode: Opcode.binary, length: length, to: &buffer)
+            let payloadStart = buffer.count
+            do throws(MultiSocketError) {
+                try sp.appendHeader(message, to: &buffer)
+            } catch {
+                buffer.removeSubrange(start...)
+                throw error
+            }
+            buffer.append(contentsOf: message.content)
+            if let key { Self.mask(&buffer, from: payloadStart, key: key) }
+            return
+        }
         let key = appendHeader(opcode: Opcode.binary, length: message.frameSize, to: &buffer)
         let payloadStart = buffer.count
         do throws(MultiSocketError) {
@@ -290,6 +309,10 @@ package struct WebSocketFraming: StreamFraming {
     ) throws(FrameError) -> StreamDecodeResult<Reply> {
         if raw {
             let message = Message(content: [UInt8](payload), flags: .raw, ttl: Message.defaultTTL - 1, source: [pipeID])
+            return .message(message, consumed: frameSize)
+        }
+        if let sp {
+            guard let message = try sp.decode(payload, arrivingOn: pipeID) else { return .expired(consumed: frameSize) }
             return .message(message, consumed: frameSize)
         }
         switch try codec.decode(payload, arrivingOn: pipeID) {

@@ -3,6 +3,14 @@
 package enum WebSocketHandshake {
     /// The subprotocol a framed ws pipe offers and requires: one multisocket frame per binary message.
     package static let subprotocol = "multisocket.binary"
+
+    /// The subprotocol a framed pipe with `options` speaks: ``subprotocol``, or on the SP wire the name of
+    /// an SP protocol (`rep.sp.nanomsg.org`) — its own for a listener (`peer` false), its peer's for a
+    /// dialer (`peer` true), as NNG does.
+    static func subprotocol(for options: PipeOptions, peer: Bool) -> String {
+        guard options.scalabilityProtocols, let local = options.spProtocol else { return subprotocol }
+        return SPProtocol.webSocketSubprotocol(of: peer ? SPProtocol.partner(of: local) ?? local : local)
+    }
     /// The longest request or response header accepted, blank line included.
     package static let maxHeaderSize = 8 * 1024
     /// The WebSocket version this implementation speaks.

@@ -44,9 +44,9 @@ struct WebSocketServerPreamble: Preamble {
             guard let route = WebSocketTransport.route(key, request.path) else {
                 return refuse(WebSocketHandshake.Refusal(status: 404, reason: "no listener at \(request.path)"))
             }
-            // A framed listener needs the client to speak multisocket.binary; a raw one speaks plain content and
-            // selects no subprotocol.
-            let subprotocol = WebSocketHandshake.subprotocol
+            // A framed listener needs the client to speak multisocket.binary (on the SP wire, the listener's SP
+            // protocol); a raw one speaks plain content and selects no subprotocol.
+            let subprotocol = WebSocketHandshake.subprotocol(for: route.options, peer: false)
             if !route.options.raw && !request.protocols.contains(subprotocol) {
                 return refuse(WebSocketHandshake.Refusal(status: 400, reason: "subprotocol \(subprotocol) not offered"))
             }

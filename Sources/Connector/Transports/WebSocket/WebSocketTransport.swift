@@ -40,7 +40,7 @@ enum WebSocketTransport {
             case .success(let connected):
                 let stream = SocketStream(descriptor: connected.fd)
                 let preamble = WebSocketClientPreamble(
-                    address: address, host: "\(shownHost):\(port)", path: path, raw: options.raw)
+                    address: address, host: "\(shownHost):\(port)", path: path, options: options)
                 let driver = PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
                     completion(result.map { done -> any PipeLink in
                         makeLink(stream: stream, family: connected.family, role: .client, path: path,
