@@ -46,6 +46,7 @@ public final class TalkStream: AsyncSequence, Sendable {
     ///   ``finish()``; the stream's failure: `cancelled`, `peerLost`, `handlerFailed`, `closed` …);
     ///   ``MultiSocketError`` from sending; `CancellationError`.
     public func send(_ part: [UInt8]) async throws {
+        try checkCancellation()
         let path: MessagePath
         switch state.withLock({ $0.reserve(part.count) }) {
         case .go(let ready): path = ready
@@ -88,6 +89,13 @@ public final class TalkStream: AsyncSequence, Sendable {
         }
     }
 
+    /// Cancels the stream when the calling task is cancelled, even when no wait is needed.
+    private func checkCancellation() throws {
+        guard Task.isCancelled else { return }
+        cancel(CancellationError())
+        throw CancellationError()
+    }
+
     /// Ends this side's parts with the end marker. A handler's stream is finished for it when it returns.
     /// - Throws: the stream's failure; ``MultiSocketError`` from sending.
     public func finish() async throws {
@@ -108,6 +116,7 @@ public final class TalkStream: AsyncSequence, Sendable {
     /// - Throws: ``TalkError`` (`timedOut`, `cancelled`, `peerLost`, `handlerFailed`, `protocolViolation`,
     ///   `closed`, `versionMismatch`); `CancellationError`.
     public func next() async throws -> [UInt8]? {
+        try checkCancellation()
         switch state.withLock({ $0.take() }) {
         case .part(let part, let grant):
             try await sendCredit(grant)
