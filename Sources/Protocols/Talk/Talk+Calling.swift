@@ -185,6 +185,24 @@ extension Talk {
         }
     }
 
+    /// Remembers that the caller's stream `id` was cancelled before its path was known.
+    func cancelWhenAnswered(_ id: UInt32) {
+        state.withLock { state in
+            if state.pendingCancels.count >= TalkState.maxPendingCancels { state.pendingCancels.removeAll() }
+            state.pendingCancels.insert(id)
+        }
+    }
+
+    /// A handler's frame for a call or stream no longer known: counted late, and answered with the cancel
+    /// of a stream cancelled before its path was known.
+    func late(_ id: UInt32, from source: MessagePath) {
+        let cancel = state.withLock { state in
+            state.statistics.lateFrames += 1
+            return state.pendingCancels.remove(id) != nil
+        }
+        if cancel { sendNow(TalkFrame(.cancel, id: id), to: source) }
+    }
+
     /// Counts a stream ended for a protocol violation.
     func countViolation() {
         state.withLock { $0.statistics.protocolViolations += 1 }

@@ -22,27 +22,28 @@ extension Talk {
         case .request: handleRequest(frame, from: source)
         case .streamOpen: openStream(frame, from: source)
         case .notification: notification(frame, from: source)
-        case .result: answer(frame.id, .success(frame.payload))
+        case .result: answer(frame.id, .success(frame.payload), from: source)
         case .failure:
             let text = String(decoding: frame.payload, as: UTF8.self)
             if fromHandler {
-                answer(frame.id, .failure(TalkError(.handlerFailed, text)))
+                answer(frame.id, .failure(TalkError(.handlerFailed, text)), from: source)
             } else {
                 inboundStream(frame.id, from: source)?.fail(TalkError(.cancelled, text))
             }
         case .unknownOperation:
             answer(frame.id, .failure(TalkError(.unknownOperation,
-                                                "no handler for '\(String(decoding: frame.payload, as: UTF8.self))'")))
+                                                "no handler for '\(String(decoding: frame.payload, as: UTF8.self))'")),
+                   from: source)
         case .retry:
             answer(frame.id, .failure(.retry(after: .milliseconds(Int(frame.number)),
-                                             String(decoding: frame.payload, as: UTF8.self))))
+                                             String(decoding: frame.payload, as: UTF8.self))), from: source)
         case .versionMismatch: mismatch(frame, from: source)
         case .part:
-            let stream = fromHandler ? outboundStream(frame.id) : inboundStream(frame.id, from: source)
+            let stream = fromHandler ? outboundStream(frame.id, from: source) : inboundStream(frame.id, from: source)
             stream?.receive(frame.payload)
         case .end:
             if fromHandler {
-                if let stream = outboundStream(frame.id) {
+                if let stream = outboundStream(frame.id, from: source) {
                     forget(stream)
                     stream.receiveEnd()
                 }
@@ -50,11 +51,11 @@ extension Talk {
                 inboundStream(frame.id, from: source)?.receiveEnd()
             }
         case .credit:
-            let stream = fromHandler ? outboundStream(frame.id) : inboundStream(frame.id, from: source)
+            let stream = fromHandler ? outboundStream(frame.id, from: source) : inboundStream(frame.id, from: source)
             stream?.receiveCredit(Int(frame.number), from: source)
         case .cancel:
             if fromHandler {
-                outboundStream(frame.id).map { answerStream($0, .cancelled, "the handler cancelled the stream") }
+                outboundStream(frame.id, from: source).map { answerStream($0, .cancelled, "the handler cancelled the stream") }
             } else {
                 cancelInbound(frame.id, from: source)
             }
@@ -62,14 +63,14 @@ extension Talk {
     }
 
     /// A reply (or refusal) for call or stream `id`.
-    private func answer(_ id: UInt32, _ outcome: Result<[UInt8], TalkError>) {
+    private func answer(_ id: UInt32, _ outcome: Result<[UInt8], TalkError>, from source: MessagePath) {
         if complete(id, outcome) { return }
         if let stream = outboundStream(id), case .failure(let error) = outcome {
             forget(stream)
             stream.fail(error)
             return
         }
-        state.withLock { $0.statistics.lateFrames += 1 }
+        late(id, from: source)
     }
 
     private func answerStream(_ stream: TalkStream, _ code: TalkError.Code, _ text: String) {
@@ -77,14 +78,15 @@ extension Talk {
         stream.fail(TalkError(code, text))
     }
 
-    private func outboundStream(_ id: UInt32) -> TalkStream? {
-        state.withLock { state in
-            guard case .stream(let stream, _) = state.outbound[id] else {
-                state.statistics.lateFrames += 1
-                return nil
-            }
+    /// Caller's stream `id`; an unknown id is counted as a late frame when `counting`.
+    /// Caller's stream `id`; an unknown id is a late frame (see ``late(_:from:)``) unless `source` is nil.
+    private func outboundStream(_ id: UInt32, from source: MessagePath? = nil) -> TalkStream? {
+        let stream = state.withLock { state -> TalkStream? in
+            guard case .stream(let stream, _) = state.outbound[id] else { return nil }
             return stream
         }
+        if stream == nil, let source { late(id, from: source) }
+        return stream
     }
 
     private func inboundStream(_ id: UInt32, from source: MessagePath) -> TalkStream? {
@@ -121,7 +123,7 @@ extension Talk {
     }
 
     /// A frame of another version: answered with a mismatch (never a mismatch itself, so two peers never
-    /// answer each other forever); a direct peer's hello also closes its pipe.
+    /// answer each other forever); a direct peer's hello also closes its pipe, 100 ms after the answer.
     private func refuseVersion(_ frame: TalkFrame, from source: MessagePath) {
         guard frame.kind != .versionMismatch else {
             mismatch(frame, from: source)
@@ -137,7 +139,8 @@ extension Talk {
                                                      "peer speaks Talk version \(frame.version), this peer \(TalkFrame.currentVersion)")
             return state.peers[pipeID]?.pipe
         }
-        pipe?.close()
+        // The refusal goes out first: the pipe closes a moment later, not over the frame still queued.
+        if let pipe { _ = socket.schedule(after: .milliseconds(100)) { pipe.close() } }
     }
 
     /// The peer refused our version: the call or stream fails, and so does everything on its pipe.
@@ -149,7 +152,7 @@ extension Talk {
         if source.count == 1, let pipeID = source.first {
             state.withLock { $0.peers[pipeID]?.refusal = error }
         }
-        if frame.id != 0 { answer(frame.id, .failure(error)) }
+        if frame.id != 0 { answer(frame.id, .failure(error), from: source) }
     }
 
     // MARK: Handling calls

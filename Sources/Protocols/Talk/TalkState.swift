@@ -42,6 +42,10 @@ struct TalkState {
     var outbound: [UInt32: Outbound] = [:]
     var inbound: [InboundKey: Inbound] = [:]
     var peers: [UInt32: Peer] = [:]
+    /// Caller's streams cancelled before the handler's first frame named its path: the cancel goes out
+    /// when that frame arrives. Bounded by ``maxPendingCancels``.
+    var pendingCancels: Set<UInt32> = []
+    static let maxPendingCancels = 1024
     var closed = false
     var heartbeatTimer: SocketTimer?
     var statistics = TalkStatistics()

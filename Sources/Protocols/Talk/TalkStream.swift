@@ -172,6 +172,7 @@ public final class TalkStream: AsyncSequence, Sendable {
     func cancel(_ error: any Error) {
         guard fail(error) else { return }
         let path = state.withLock { $0.path }
+        if path == nil, isCaller { talk.cancelWhenAnswered(id) }
         if let path {
             let frame = isCaller
                 ? TalkFrame(.cancel, id: id)
