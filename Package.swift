@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket",
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
-                swiftSettings: callerExecutor),
+                exclude: ["Talk/JavaScript"], swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "Demo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "ReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),

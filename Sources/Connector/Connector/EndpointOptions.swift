@@ -36,6 +36,9 @@ public struct EndpointOptions: Sendable, Hashable {
     /// ``ConnectorOptions/backlog``, the accepted connections that wait while the pipe limit is reached.
     /// Query: `acceptBacklog`.
     public var acceptBacklog: Int
+    /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
+    /// `nil` serves none. Ignored by other transports and by dialers. Not settable from the query.
+    public var webResources: WebResources? = nil
 
     /// Creates options; every parameter has the documented default.
     public init(
