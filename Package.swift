@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "Bus", targets: ["Bus"]),
         .executable(name: "Survey", targets: ["Survey"]),
         .executable(name: "SwitchChain", targets: ["SwitchChain"]),
+        .executable(name: "TalkWeb", targets: ["TalkWeb"]),
         .executable(name: "msperf", targets: ["MSPerf"]),
         .executable(name: "mscat", targets: ["MSCat"]),
         .executable(name: "soak", targets: ["Soak"]),
@@ -42,6 +43,8 @@ let package = Package(
         .executableTarget(name: "Bus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
         .executableTarget(name: "Survey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "SwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
+        .target(name: "TalkWebKit", dependencies: ["MultiSocketProtocols"], path: "Examples/TalkWeb/Kit"),
+        .executableTarget(name: "TalkWeb", dependencies: ["TalkWebKit"], path: "Examples/TalkWeb/Tool"),
         .target(name: "MSPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
                 swiftSettings: callerExecutor),
         .executableTarget(name: "MSPerf", dependencies: ["MSPerfKit"], path: "Examples/MSPerf/Tool"),
@@ -80,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport", "TalkWebKit"],
             path: "Tests/ProtocolsTests"
         ),
         .testTarget(
