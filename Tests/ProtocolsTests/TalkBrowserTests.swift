@@ -19,8 +19,8 @@ struct TalkBrowserTests {
         // The server's call into the page was answered by the page.
         #expect(lines.contains { $0.hasPrefix("server: the page says its title is 'Talk from a page'") })
         // The page saw its greeting, both notifications and the server's notification after the call back, and
-        // says so in its DOM and in its status notification.
-        #expect(lines.contains("chromium: <body data-status=\"ok\">"))
+        // sets data-status="ok" on its body, which it reports to the server.
+        #expect(lines.contains("page: <body data-status=\"ok\">"))
         #expect(lines.contains("server: the page reports status ok"))
     }
 }

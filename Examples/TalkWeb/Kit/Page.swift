@@ -44,7 +44,7 @@ try {
   document.body.dataset.status = 'error: ' + (error && error.message || error);
 }
 log('status: ' + document.body.dataset.status);
-try { talk && talk.notify('status', document.body.dataset.status); } catch (error) { log('cannot report: ' + error); }
+try { talk && talk.notify('status', document.body.getAttribute('data-status')); } catch (error) { log('cannot report: ' + error); }
 </script>
 </body>
 </html>

@@ -87,23 +87,34 @@ public func listen(_ talk: Talk, on hostPort: String) throws -> Address {
     return try talk.socket.listen("ws://\(hostPort)/talk", options: endpoint)
 }
 
-/// Runs headless Chromium on `url` with its DOM dumped after the page settled; returns the dump.
-func runChromium(_ url: String) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    let profile = FileManager.default.temporaryDirectory.appendingPathComponent("talkweb-\(getpid())")
-    process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--user-data-dir=\(profile.path)", "--virtual-time-budget=20000", "--dump-dom", url]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return await withCheckedContinuation { continuation in
-        Thread.detachNewThread {
-            let dump = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: profile)
-            continuation.resume(returning: String(decoding: dump, as: UTF8.self))
+/// Headless Chromium showing `url` in real time (no virtual clock: the page's heartbeats and timeouts run
+/// as they would for a person), with a profile of its own; ``stop()`` ends it.
+final class Chromium: Sendable {
+    private let process: Process
+    private let profile: URL
+
+    init(_ url: String) throws {
+        profile = FileManager.default.temporaryDirectory.appendingPathComponent("talkweb-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--no-first-run", "--user-data-dir=\(profile.path)", url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Ends the browser and waits for it, on a thread of its own.
+    func stop() async {
+        let process = self.process
+        let profile = self.profile
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+                try? FileManager.default.removeItem(at: profile)
+                continuation.resume()
+            }
         }
     }
 }
@@ -117,21 +128,21 @@ public func selfCheck(journal: Journal = Journal()) async throws -> Bool {
     journal.note("serving \(url)")
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await talk.run() }
-        defer { group.cancelAll() }
-        let dump = try await runChromium(url)
-        let status = dump.firstRange(of: #/data-status="([^"]*)"/#).map { String(dump[$0]) } ?? "no data-status in the DOM"
-        journal.note("chromium: <body \(status)>")
-        let reported = await withTaskGroup(of: String?.self) { waiting in
-            waiting.addTask { await journal.pageStatus() }
-            waiting.addTask { try? await Task.sleep(for: .seconds(10)); return nil }
-            defer { waiting.cancelAll() }
-            return await waiting.next() ?? nil
+        let browser = try Chromium(url)
+        // The page reports the data-status it set on its <body>; a page that never does fails after a minute.
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(60))
+            journal.report("no status from the page within 60 s")
         }
+        let status = await journal.pageStatus()
+        timeout.cancel()
+        await browser.stop()
         await talk.close()
+        try await group.waitForAll()
+        journal.note("page: <body data-status=\"\(status)\">")
         let called = journal.all.contains { $0.hasPrefix("server: the page says") }
-        let ok = status == #"data-status="ok""# && reported == "ok" && called
+        let ok = status == "ok" && called
         print(ok ? "TalkWeb self-check: ok" : "TalkWeb self-check: FAILED")
         return ok
     }
 }
-
