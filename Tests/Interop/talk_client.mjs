@@ -13,8 +13,15 @@ const source = await first.text();
 const again = await fetch(scriptURL, { headers: { 'If-None-Match': etag } });
 out('http', `${first.status} ${first.headers.get('content-type')} then ${again.status} same-etag=${again.headers.get('etag') === etag}`);
 
-const { Talk, TalkError, text } = await import('data:text/javascript;base64,' + Buffer.from(source).toString('base64'));
-const talk = new Talk(url, { heartbeatInterval: 100, missedHeartbeats: 5, load: () => 0.25 });
+// Imported from a file of its own, as a page would from the server (stack traces then name it).
+const { mkdtempSync, writeFileSync } = await import('node:fs');
+const { join } = await import('node:path');
+const { tmpdir } = await import('node:os');
+const file = join(mkdtempSync(join(tmpdir(), 'talk-')), 'multisocket.mjs');
+writeFileSync(file, source);
+const { Talk, TalkError, text } = await import(file);
+process.on('unhandledRejection', (error) => fail(`unhandled: ${error}`));
+const talk = new Talk(url, { heartbeatInterval: 200, missedHeartbeats: 100, load: () => 0.25 });
 talk.handle('ask', (request) => `node (asked ${request.text()})`);
 talk.handleJSON('double', (value) => value * 2);
 const greeted = new Promise((resolve) => talk.onNotification('greeted', (note) => resolve(note.text())));

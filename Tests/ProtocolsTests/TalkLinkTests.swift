@@ -31,7 +31,11 @@ struct TalkLinkTests {
             return []
         }
         server.onNotification("bye") { note in events.note("bye from \(note.peer.count)-hop peer") }
-        client.handle("name") { _ in bytes("client") }
+        let serverPath = Mutex<MessagePath?>(nil)
+        client.handle("name") { request in
+            serverPath.withLock { $0 = request.peer }
+            return bytes("client")
+        }
         client.onNotification("welcome") { note in events.note("welcome \(text(note.payload))") }
         _ = try await Marry.connect(back, to: server.socket, over: transport, label: "talk-back")
         _ = try await Marry.connect(client.socket, to: front, over: transport, label: "talk-front")
@@ -47,6 +51,14 @@ struct TalkLinkTests {
                 #expect(parts == ["t0", "t1", "t2"])
                 try await client.notify("bye", [])
                 await events.wait(for: "bye from 2-hop peer")
+                // A call along the path the server's call-back came from, cancelled: the cancel follows it.
+                let path = try #require(serverPath.withLock { $0 })
+                #expect(path.count == 2)
+                let call = Task { try await client.call("hang", [], options: TalkCallOptions(to: path)) }
+                await events.wait(for: "hanging")
+                call.cancel()
+                _ = await thrown { _ = try await call.value }
+                await events.wait(for: "hang cancelled")
             }
         }
         await relay.stop()
@@ -56,9 +68,12 @@ struct TalkLinkTests {
 
     /// Heartbeats carry the load and reach the hook; a peer that stops heartbeating loses its pipe, and a
     /// call waiting on it fails at once with peerLost (not at its timeout).
-    @Test func silentPeerLosesItsPipe() async throws {
-        let server = Talk(configuration: fastHeartbeats())
-        var clientConfiguration = fastHeartbeats()
+    @Test(arguments: [ConformanceTransport.inproc, .ipc, .tcp, .ws])
+    func silentPeerLosesItsPipe(_ transport: ConformanceTransport) async throws {
+        // The server heartbeats but judges nobody; the client gives it 100 ms × 10: quick, yet not so tight
+        // that a loaded machine's late timers make a live peer look dead.
+        let server = Talk(configuration: fastHeartbeats(.milliseconds(100), missed: 1000))
+        var clientConfiguration = fastHeartbeats(.milliseconds(100), missed: 10)
         clientConfiguration.load = { 0.5 }
         let client = Talk(configuration: clientConfiguration)
         let events = Happenings()
@@ -73,8 +88,8 @@ struct TalkLinkTests {
             try await Task.sleep(for: .seconds(60))
             return []
         }
-        try await connect(client, to: server, over: .tcp)
-        try await withTimeout(20, "dead peer") {
+        try await connect(client, to: server, over: transport)
+        try await withTimeout(20, "dead peer over \(transport)") {
             let serverRun = Task { try await server.run() }
             try await running([client]) {
                 await events.wait(for: "client heard hello")

@@ -108,7 +108,7 @@ struct TalkTests {
     }
 
     /// A cancelled call tells the peer: its handler task sees cancellation.
-    @Test(arguments: [ConformanceTransport.inproc, .tcp, .ws])
+    @Test(arguments: ConformanceTransport.suite)
     func cancellationReachesTheHandler(_ transport: ConformanceTransport) async throws {
         let server = Talk()
         let client = Talk()
@@ -137,7 +137,8 @@ struct TalkTests {
     }
 
     /// Calls beyond the per-connection limit get retry at once, not a hang; so do streams.
-    @Test func limitsAnswerRetry() async throws {
+    @Test(arguments: [ConformanceTransport.inproc, .ipc, .tcp, .ws])
+    func limitsAnswerRetry(_ transport: ConformanceTransport) async throws {
         var configuration = TalkConfiguration()
         configuration.maxConcurrentRequests = 2
         configuration.maxConcurrentStreams = 1
@@ -154,8 +155,8 @@ struct TalkTests {
             events.note("streaming")
             await events.wait(for: "release")
         }
-        try await connect(client, to: server, over: .tcp)
-        try await withTimeout(20, "limits") {
+        try await connect(client, to: server, over: transport)
+        try await withTimeout(20, "limits over \(transport)") {
             try await running([server, client]) {
                 async let first = client.call("hold", bytes("1"))
                 async let second = client.call("hold", bytes("2"))

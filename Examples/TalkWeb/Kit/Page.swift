@@ -20,10 +20,11 @@ const base = location.pathname.replace(/\/(index\.html)?$/, '');
 let talk;
 try {
   const { Talk } = await import(base + '/multisocket.js');
-  talk = new Talk((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base,
-                  { heartbeatInterval: 1000 });
+  talk = new Talk((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base);
   let served;
-  const servedNote = new Promise((resolve) => { served = resolve; });
+  let lost;
+  const servedNote = new Promise((resolve, reject) => { served = resolve; lost = reject; });
+  talk.onStateChange((state) => { if (state === 'closed') lost(new Error('connection lost')); });
   const news = [];
   talk.onNotification('news', (note) => { news.push(note.text()); log('news: ' + note.text()); });
   talk.onNotification('served', (note) => served(note.text()));
@@ -44,7 +45,13 @@ try {
   document.body.dataset.status = 'error: ' + (error && error.message || error);
 }
 log('status: ' + document.body.dataset.status);
-try { talk && talk.notify('status', document.body.getAttribute('data-status')); } catch (error) { log('cannot report: ' + error); }
+// Report the status, after reconnecting if the connection was lost on the way.
+try {
+  if (talk) {
+    try { talk.notify('status', document.body.getAttribute('data-status')); }
+    catch { await talk.connect(); talk.notify('status', document.body.getAttribute('data-status')); }
+  }
+} catch (error) { log('cannot report: ' + error); }
 </script>
 </body>
 </html>

@@ -46,9 +46,7 @@ public final class Journal: Sendable {
 
 /// The Talk server: `greet` (which notifies the page twice and calls back into it), and the page's `status`.
 public func makeServer(_ journal: Journal) -> Talk {
-    var configuration = TalkConfiguration()
-    configuration.heartbeatInterval = .seconds(1)
-    let talk = Talk(configuration: configuration)
+    let talk = Talk()
     talk.handle("greet") { (greeting: Greeting, request: TalkRequest) -> Reply in
         journal.note("server: greet from \(greeting.name)")
         try await request.notify("news", Array("the server is up".utf8))

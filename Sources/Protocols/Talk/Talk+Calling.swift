@@ -12,7 +12,8 @@ extension Talk {
     ///
     /// Runs on the caller's task. Cancellation abandons the call, tells the peer (whose handler task is
     /// cancelled) and throws `CancellationError`. A call sent to no particular peer while no pipe was free
-    /// waits in the socket's queue; its cancellation is not sent (the peer that takes it is not known).
+    /// waits in the socket's queue; with several pipes, the one that takes it is not known, so its cancellation
+    /// is not sent and the loss of its peer is noticed by its timeout.
     /// - Throws: ``TalkError`` (`unknownOperation`, `handlerFailed`, `retry`, `peerLost`, `timedOut`,
     ///   `versionMismatch`, `badPayload`, `closed`); ``MultiSocketError`` from sending (`brokenPath` for a
     ///   path whose pipe is gone, `closed`, `messageTooLarge`); `CancellationError`.
@@ -149,7 +150,10 @@ extension Talk {
 
     // MARK: Sending
 
-    /// Sends `bytes` along `path`, or to one peer; returns the pipe that took it when known.
+    /// Sends `bytes` along `path`, or to one peer; returns the pipe that took it when known: the pipe a
+    /// direct send names, or, for a message that went through the socket's queue, the only pipe there was
+    /// (with none, the first pipe added, if it is the only one: see ``TalkState/added(_:at:)``; with several,
+    /// any may take it, and a lost peer is noticed by the call's timeout only).
     func send(_ bytes: [UInt8], to path: MessagePath?) async throws -> UInt32? {
         if let path {
             try await socket.sendTo(path, bytes)
@@ -157,7 +161,7 @@ extension Talk {
         }
         if case .sent(let pipeID) = try socket.trySend(bytes) { return pipeID }
         try await socket.send(bytes)
-        return nil
+        return state.withLock { $0.onlyPipe }
     }
 
     /// Sends `frame` along `path`, waiting for room.

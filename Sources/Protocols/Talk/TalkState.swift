@@ -48,6 +48,8 @@ struct TalkState {
     static let maxPendingCancels = 1024
     var closed = false
     var heartbeatTimer: SocketTimer?
+    /// When the last heartbeat tick ran (`nil` before the first).
+    var lastTick: ContinuousClock.Instant?
     var statistics = TalkStatistics()
 
     init(seed: UInt32) { nextID = seed }
@@ -77,6 +79,17 @@ struct TalkState {
         case nil: return true
         }
         return peers[pipeID] != nil
+    }
+
+    /// The pipe a queued to-one message must go out on: the only pipe there is, or `nil` when there are
+    /// several (or none) and any of them may take it.
+    var onlyPipe: UInt32? {
+        var found: UInt32?
+        for (id, peer) in peers where peer.pipe != nil {
+            if found != nil { return nil }
+            found = id
+        }
+        return found
     }
 
     /// Attaches a call's timer; `false` when the call is over already (cancel the timer).
@@ -185,11 +198,23 @@ struct TalkState {
         }
     }
 
+    /// A new pipe. When it is the only one, the calls and streams that went into the socket's queue with
+    /// no pipe to take them are its: the queue can only drain to it.
     mutating func added(_ pipe: MessagePipe, at now: ContinuousClock.Instant) {
         var peer = peers[pipe.id] ?? Peer(lastHeard: now)
         peer.pipe = pipe
         peer.lastHeard = now
         peers[pipe.id] = peer
+        guard onlyPipe == pipe.id else { return }
+        for (id, entry) in outbound {
+            switch entry {
+            case .call(var call) where call.pipeID == nil && call.outcome == nil:
+                call.pipeID = pipe.id
+                outbound[id] = .call(call)
+            case .stream(let stream, nil): outbound[id] = .stream(stream, pipeID: pipe.id)
+            default: break
+            }
+        }
     }
 
     struct Loss {
