@@ -41,7 +41,12 @@ extension Talk {
 
     private func callOnce(_ operation: String, _ payload: [UInt8], _ options: TalkCallOptions) async throws -> [UInt8] {
         try Task.checkCancellation()
-        let id = try state.withLock { state throws(TalkError) in try state.registerCall() }
+        let timeout = options.timeout ?? configuration.readTimeout
+        let deadline = ContinuousClock.now + timeout
+        let (id, rearm) = try state.withLock { state throws(TalkError) in
+            try state.registerCall(operation, deadline: deadline)
+        }
+        if rearm { armCallTimer(for: deadline) }
         let bytes: [UInt8]
         do {
             bytes = try TalkFrame(.request, id: id, name: operation, payload: payload).encoded()
@@ -49,32 +54,24 @@ extension Talk {
             _ = state.withLock { $0.abandon(id) }
             throw error
         }
-        let timeout = options.timeout ?? configuration.readTimeout
-        let timer = socket.schedule(after: timeout) { [self] in
-            complete(id, .failure(TalkError(.timedOut, "no reply to \(operation) within \(timeout)")))
-        }
-        if !state.withLock({ $0.attach(timer, to: id) }) { socket.cancel(timer) }
         do {
             let pipeID = try await send(bytes, to: options.to)
             if !state.withLock({ $0.sent(id, on: pipeID) }) {
                 complete(id, .failure(TalkError(.peerLost, "the pipe that took \(operation) was removed")))
             }
         } catch {
-            if let (_, timer, _) = state.withLock({ $0.abandon(id) }), let timer { socket.cancel(timer) }
+            _ = state.withLock { $0.abandon(id) }
             throw error
         }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: TalkState.Waiter) in
                 switch state.withLock({ $0.wait(id, continuation) }) {
                 case .suspended: break
-                case .outcome(let outcome, let timer):
-                    if let timer { socket.cancel(timer) }
-                    continuation.resume(with: outcome)
+                case .outcome(let outcome): continuation.resume(with: outcome)
                 }
             }
         } onCancel: {
-            guard let (waiter, timer, pipeID) = state.withLock({ $0.abandon(id) }) else { return }
-            if let timer { socket.cancel(timer) }
+            guard let (waiter, pipeID) = state.withLock({ $0.abandon(id) }) else { return }
             waiter?.resume(throwing: CancellationError())
             if let path = options.to ?? pipeID.map({ MessagePath([$0]) }) {
                 sendNow(TalkFrame(.cancel, id: id), to: path)
@@ -85,10 +82,22 @@ extension Talk {
     /// Ends call `id` with `outcome` (a reply, a failure frame, a timeout, a lost pipe).
     @discardableResult
     func complete(_ id: UInt32, _ outcome: Result<[UInt8], TalkError>) -> Bool {
-        let (known, waiter, timer) = state.withLock { $0.complete(id, outcome) }
-        if let timer { socket.cancel(timer) }
+        let (known, waiter) = state.withLock { $0.complete(id, outcome) }
         waiter?.resume(with: outcome)
         return known
+    }
+
+    /// Arms the one call timer for `deadline` (the earliest now), replacing the one armed for a later one.
+    private func armCallTimer(for deadline: ContinuousClock.Instant) {
+        let timer = socket.schedule(after: max(.zero, deadline - .now)) { [self] in expireCalls() }
+        if let stale = state.withLock({ $0.setCallTimer(timer, for: deadline) }) { socket.cancel(stale) }
+    }
+
+    /// The call timer fired: fails the calls past their deadline with `timedOut` and arms for the next.
+    private func expireCalls() {
+        let (expired, next) = state.withLock { $0.expireCalls(at: .now) }
+        for (waiter, error) in expired { waiter.resume(throwing: error) }
+        if let next { armCallTimer(for: next) }
     }
 
     /// Opens a stream of `operation` on one peer (or the peer at ``TalkCallOptions/to``), with `payload` as

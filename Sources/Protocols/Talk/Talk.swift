@@ -119,13 +119,10 @@ public final class Talk: ProtocolRole, PipeObserver {
 
     /// Ends every call, stream and handler: what ``run()`` does as it returns.
     private func shutDown() async {
-        let (calls, streams, tasks, timer) = state.withLock { $0.close() }
-        if let timer { socket.cancel(timer) }
+        let (calls, streams, tasks, timers) = state.withLock { $0.close() }
+        for timer in timers { socket.cancel(timer) }
         let error = TalkError(.closed, "talk peer stopped")
-        for (waiter, callTimer) in calls {
-            if let callTimer { socket.cancel(callTimer) }
-            waiter.resume(throwing: error)
-        }
+        for waiter in calls { waiter.resume(throwing: error) }
         for stream in streams { stream.fail(error) }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
@@ -143,10 +140,7 @@ public final class Talk: ProtocolRole, PipeObserver {
     /// Called by the socket (``PipeObserver``); not for applications.
     public func pipeRemoved(_ pipe: MessagePipe) {
         let loss = state.withLock { $0.removed(pipe.id) }
-        for (waiter, timer) in loss.calls {
-            if let timer { socket.cancel(timer) }
-            waiter.resume(throwing: loss.error)
-        }
+        for waiter in loss.calls { waiter.resume(throwing: loss.error) }
         for stream in loss.streams { stream.fail(loss.error) }
         for stream in loss.handledStreams { stream.fail(loss.error) }
         for task in loss.tasks { task.cancel() }

@@ -7,10 +7,11 @@ struct TalkState {
     typealias Waiter = UnsafeContinuation<[UInt8], any Error>
 
     struct Call {
+        let operation: String
+        let deadline: ContinuousClock.Instant
         var waiter: Waiter?
         var outcome: Result<[UInt8], TalkError>?
         var pipeID: UInt32?
-        var timer: SocketTimer?
     }
 
     enum Outbound {
@@ -48,6 +49,9 @@ struct TalkState {
     static let maxPendingCancels = 1024
     var closed = false
     var heartbeatTimer: SocketTimer?
+    /// The one timer of all calls' deadlines, armed for the earliest (Req's way: no timer per call).
+    var callTimer: SocketTimer?
+    var callTimerDeadline: ContinuousClock.Instant?
     /// When the last heartbeat tick ran (`nil` before the first).
     var lastTick: ContinuousClock.Instant?
     var statistics = TalkStatistics()
@@ -62,10 +66,49 @@ struct TalkState {
 
     // MARK: Calls
 
-    mutating func registerCall() throws(TalkError) -> UInt32 {
+    /// Registers a call; `rearm` says the call timer must be armed for its deadline (it is the earliest).
+    mutating func registerCall(_ operation: String, deadline: ContinuousClock.Instant) throws(TalkError)
+        -> (id: UInt32, rearm: Bool)
+    {
         let id = try makeID()
-        outbound[id] = .call(Call())
-        return id
+        outbound[id] = .call(Call(operation: operation, deadline: deadline))
+        guard callTimerDeadline.map({ deadline < $0 }) ?? true else { return (id, false) }
+        callTimerDeadline = deadline
+        return (id, true)
+    }
+
+    /// Keeps `timer`, armed for `deadline`, as the call timer unless an earlier one was asked for since;
+    /// returns the timer to cancel (the one replaced, or `timer` itself).
+    mutating func setCallTimer(_ timer: SocketTimer, for deadline: ContinuousClock.Instant) -> SocketTimer? {
+        guard callTimerDeadline == deadline, !closed else { return timer }
+        defer { callTimer = timer }
+        return callTimer
+    }
+
+    /// The call timer fired: the calls past their deadline (their waiters, or marked timed out for the
+    /// waiter still to come), and the next deadline to arm for.
+    mutating func expireCalls(at now: ContinuousClock.Instant) -> (expired: [(Waiter, TalkError)], next: ContinuousClock.Instant?) {
+        callTimer = nil
+        callTimerDeadline = nil
+        var expired: [(Waiter, TalkError)] = []
+        var next: ContinuousClock.Instant?
+        for (id, entry) in outbound {
+            guard case .call(var call) = entry, call.outcome == nil else { continue }
+            guard call.deadline <= now else {
+                next = next.map { min($0, call.deadline) } ?? call.deadline
+                continue
+            }
+            let error = TalkError(.timedOut, "no reply to \(call.operation) in time")
+            if let waiter = call.waiter {
+                outbound[id] = nil
+                expired.append((waiter, error))
+            } else {
+                call.outcome = .failure(error)
+                outbound[id] = .call(call)
+            }
+        }
+        if !closed { callTimerDeadline = next }
+        return (expired, closed ? nil : next)
     }
 
     /// Records the pipe a call went out on; `false` when that pipe is gone already.
@@ -92,52 +135,42 @@ struct TalkState {
         return found
     }
 
-    /// Attaches a call's timer; `false` when the call is over already (cancel the timer).
-    mutating func attach(_ timer: SocketTimer, to id: UInt32) -> Bool {
-        guard case .call(var call) = outbound[id] else { return false }
-        call.timer = timer
-        outbound[id] = .call(call)
-        return true
-    }
-
-    /// An outcome for call `id`: the waiter to resume and the timer to cancel, or `nil` (no such call, or
-    /// the outcome is kept for the waiter still to come). `false` in `known` means the id was unknown.
-    mutating func complete(_ id: UInt32, _ outcome: Result<[UInt8], TalkError>)
-        -> (known: Bool, waiter: Waiter?, timer: SocketTimer?)
-    {
-        guard case .call(var call) = outbound[id] else { return (false, nil, nil) }
-        guard call.outcome == nil else { return (true, nil, nil) }
+    /// An outcome for call `id`: the waiter to resume, or `nil` (no such call, or the outcome is kept for
+    /// the waiter still to come). `false` in `known` means the id was unknown.
+    mutating func complete(_ id: UInt32, _ outcome: Result<[UInt8], TalkError>) -> (known: Bool, waiter: Waiter?) {
+        guard case .call(var call) = outbound[id] else { return (false, nil) }
+        guard call.outcome == nil else { return (true, nil) }
         if let waiter = call.waiter {
             outbound[id] = nil
-            return (true, waiter, call.timer)
+            return (true, waiter)
         }
         call.outcome = outcome
         outbound[id] = .call(call)
-        return (true, nil, nil)
+        return (true, nil)
     }
 
     enum Wait {
-        case outcome(Result<[UInt8], TalkError>, SocketTimer?)
+        case outcome(Result<[UInt8], TalkError>)
         case suspended
     }
 
     mutating func wait(_ id: UInt32, _ waiter: Waiter) -> Wait {
         guard case .call(var call) = outbound[id] else {
-            return .outcome(.failure(TalkError(.closed, "talk peer closed")), nil)
+            return .outcome(.failure(TalkError(.closed, "talk peer closed")))
         }
         if let outcome = call.outcome {
             outbound[id] = nil
-            return .outcome(outcome, call.timer)
+            return .outcome(outcome)
         }
         call.waiter = waiter
         outbound[id] = .call(call)
         return .suspended
     }
 
-    /// Gives up call `id`: its waiter, timer and pipe (to tell the peer).
-    mutating func abandon(_ id: UInt32) -> (Waiter?, SocketTimer?, UInt32?)? {
+    /// Gives up call `id`: its waiter and pipe (to tell the peer).
+    mutating func abandon(_ id: UInt32) -> (Waiter?, UInt32?)? {
         guard case .call(let call) = outbound.removeValue(forKey: id) else { return nil }
-        return (call.waiter, call.timer, call.pipeID)
+        return (call.waiter, call.pipeID)
     }
 
     // MARK: Handling
@@ -218,7 +251,7 @@ struct TalkState {
     }
 
     struct Loss {
-        var calls: [(Waiter, SocketTimer?)] = []
+        var calls: [Waiter] = []
         var streams: [TalkStream] = []
         var tasks: [Task<Void, Never>] = []
         var handledStreams: [TalkStream] = []
@@ -235,7 +268,7 @@ struct TalkState {
             case .call(var call) where call.pipeID == pipeID:
                 if let waiter = call.waiter {
                     outbound[id] = nil
-                    loss.calls.append((waiter, call.timer))
+                    loss.calls.append(waiter)
                 } else if call.outcome == nil {
                     call.outcome = .failure(loss.error)
                     outbound[id] = .call(call)
@@ -255,22 +288,24 @@ struct TalkState {
     }
 
     /// Closes the state: every call and stream to fail, every handler task to cancel.
-    mutating func close() -> (calls: [(Waiter, SocketTimer?)], streams: [TalkStream], tasks: [Task<Void, Never>],
-                              timer: SocketTimer?) {
+    mutating func close() -> (calls: [Waiter], streams: [TalkStream], tasks: [Task<Void, Never>],
+                              timers: [SocketTimer]) {
         closed = true
-        var calls: [(Waiter, SocketTimer?)] = []
+        var calls: [Waiter] = []
         var streams: [TalkStream] = []
         for entry in outbound.values {
             switch entry {
-            case .call(let call): if let waiter = call.waiter { calls.append((waiter, call.timer)) }
+            case .call(let call): if let waiter = call.waiter { calls.append(waiter) }
             case .stream(let stream, _): streams.append(stream)
             }
         }
         outbound = [:]
         let tasks = inbound.values.compactMap(\.task)
         streams += inbound.values.compactMap(\.stream)
-        let timer = heartbeatTimer
+        let timers = [heartbeatTimer, callTimer].compactMap { $0 }
         heartbeatTimer = nil
-        return (calls, streams, tasks, timer)
+        callTimer = nil
+        callTimerDeadline = nil
+        return (calls, streams, tasks, timers)
     }
 }
