@@ -83,7 +83,8 @@ struct TalkTests {
         }
     }
 
-    /// A call with no reply in its timeout fails with timedOut, and the peer goes on answering.
+    /// A call with no reply in its timeout fails with timedOut — also behind a call with a longer one — and the
+    /// peer goes on answering.
     @Test func readTimeout() async throws {
         let server = Talk()
         let client = Talk()
@@ -96,11 +97,18 @@ struct TalkTests {
         try await connect(client, to: server, over: .inproc)
         try await withTimeout(20, "timeout") {
             try await running([server, client]) {
+                // A call with a long timeout first: the one deadline timer is re-armed for the shorter one.
+                let long = Task { try await client.call("slow", [], options: TalkCallOptions(timeout: .seconds(30))) }
+                let clock = ContinuousClock()
+                let start = clock.now
                 let error = await thrown {
                     _ = try await client.call("slow", [], options: TalkCallOptions(timeout: .milliseconds(100)))
                 }
                 #expect(talkCode(error) == .timedOut)
+                #expect(clock.now - start < .seconds(5))
                 release.note("go")
+                let late = try await long.value
+                #expect(text(late) == "late")
                 let echoed = try await client.call("echo", bytes("still up"))
                 #expect(text(echoed) == "still up")
             }
