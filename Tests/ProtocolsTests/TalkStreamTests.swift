@@ -110,6 +110,32 @@ struct TalkStreamTests {
         }
     }
 
+    /// A reader waiting longer than the read timeout for a part fails with timedOut, and the handler is told.
+    @Test func readTimeoutEndsTheStream() async throws {
+        let server = Talk()
+        let client = Talk()
+        let events = Happenings()
+        server.handleStream("silent") { stream, _ in
+            events.note("open")
+            do {
+                _ = try await stream.next()
+            } catch {
+                events.note("handler told")
+                throw error
+            }
+        }
+        try await connect(client, to: server, over: .tcp)
+        try await withTimeout(20, "stream read timeout") {
+            try await running([server, client]) {
+                let stream = try await client.stream("silent", options: TalkCallOptions(timeout: .milliseconds(100)))
+                await events.wait(for: "open")
+                let error = await thrown { _ = try await stream.next() }
+                #expect(talkCode(error) == .timedOut)
+                await events.wait(for: "handler told")
+            }
+        }
+    }
+
     /// A peer sending parts beyond its credit breaks the protocol: the stream ends, counted.
     @Test func partsBeyondCreditEndTheStream() async throws {
         var configuration = TalkConfiguration()

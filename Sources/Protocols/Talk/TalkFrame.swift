@@ -52,6 +52,7 @@ public struct TalkFrame: Sendable, Hashable {
 
     /// Per-frame flags.
     public struct Flags: OptionSet, Sendable, Hashable {
+        /// The flags byte.
         public let rawValue: UInt8
         /// Creates flags from their byte.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
