@@ -1,3 +1,4 @@
+import Foundation
 import MultiSocketProtocols
 import MultiSocketTestSupport
 import Synchronization
@@ -111,6 +112,28 @@ struct TalkLinkTests {
             }
         }
         await server.close()
+    }
+
+    /// The heartbeat hook is called at the same stack depth every time (a hook kept as a bare function in a
+    /// generic lock was wrapped in one more re-abstraction thunk on each access).
+    @Test func heartbeatHookStackStaysFlat() async throws {
+        let server = Talk(configuration: fastHeartbeats(.milliseconds(10), missed: 1000))
+        let client = Talk(configuration: fastHeartbeats(.milliseconds(10), missed: 1000))
+        let depths = Mutex<[Int]>([])
+        let events = Happenings()
+        client.onHeartbeat { _ in
+            let count = depths.withLock { depths in
+                depths.append(Thread.callStackSymbols.count)
+                return depths.count
+            }
+            if count == 30 { events.note("30 beats") }
+        }
+        try await connect(client, to: server, over: .inproc)
+        try await withTimeout(20, "heartbeats") {
+            try await running([server, client]) { await events.wait(for: "30 beats") }
+        }
+        let seen = depths.withLock { $0 }
+        #expect(seen[29] <= seen[1], "stack depth grew: \(seen)")
     }
 
     /// A peer of another Talk version is refused at its hello, with a clear error, and its pipe closed; a

@@ -110,7 +110,7 @@ extension Talk {
         guard let pipeID = source.first, source.count == 1 else { return }
         state.withLock { $0.peers[pipeID]?.speaksTalk = true }
         guard let hook = heartbeatHook.withLock({ $0 }) else { return }
-        hook(TalkHeartbeat(pipeID: pipeID, load: Double(frame.load) / Double(UInt16.max),
+        hook.call(TalkHeartbeat(pipeID: pipeID, load: Double(frame.load) / Double(UInt16.max),
                            interval: .milliseconds(Int(frame.number)), isHello: frame.kind == .hello))
     }
 

@@ -27,7 +27,13 @@ public final class Talk: ProtocolRole, PipeObserver {
     let state: Locked<TalkState>
     let handlers = Locked<[String: TalkHandler]>([:])
     let notificationHandlers = Locked<[String: @Sendable (TalkNotification) -> Void]>([:])
-    let heartbeatHook = Locked<(@Sendable (TalkHeartbeat) -> Void)?>(nil)
+    /// The hook in a struct: a function stored directly as a `Locked` value would be re-abstracted on every
+    /// access and wrapped in one more thunk each time (the stack of a call grows with each heartbeat).
+    let heartbeatHook = Locked<HeartbeatHook?>(nil)
+
+    struct HeartbeatHook {
+        let call: @Sendable (TalkHeartbeat) -> Void
+    }
     let window: Int
 
     /// Creates a peer on a new socket. `options.identity` is replaced by ``identity``. Starts nothing:
@@ -84,7 +90,7 @@ public final class Talk: ProtocolRole, PipeObserver {
     /// Sets the hook called with each hello and heartbeat from a directly connected Talk peer, on the
     /// receive loop (the socket's I/O thread): keep it short.
     public func onHeartbeat(_ hook: @escaping @Sendable (TalkHeartbeat) -> Void) {
-        heartbeatHook.withLock { $0 = hook }
+        heartbeatHook.withLock { $0 = HeartbeatHook(call: hook) }
     }
 
     // MARK: Running
