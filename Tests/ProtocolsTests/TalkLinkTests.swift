@@ -1,7 +1,7 @@
 import Foundation
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
-import Synchronization
 import Testing
 
 /// Talk across links: through a switch, heartbeats and dead peers, the version check, malformed input.
@@ -32,7 +32,7 @@ struct TalkLinkTests {
             return []
         }
         server.onNotification("bye") { note in events.note("bye from \(note.peer.count)-hop peer") }
-        let serverPath = Mutex<MessagePath?>(nil)
+        let serverPath = Locked<MessagePath?>(nil)
         client.handle("name") { request in
             serverPath.withLock { $0 = request.peer }
             return bytes("client")
@@ -78,7 +78,7 @@ struct TalkLinkTests {
         clientConfiguration.load = { 0.5 }
         let client = Talk(configuration: clientConfiguration)
         let events = Happenings()
-        let loads = Mutex<[Double]>([])
+        let loads = Locked<[Double]>([])
         server.onHeartbeat { beat in
             loads.withLock { $0.append(beat.load) }
             events.note(beat.isHello ? "hello" : "heartbeat")
@@ -119,7 +119,7 @@ struct TalkLinkTests {
     @Test func heartbeatHookStackStaysFlat() async throws {
         let server = Talk(configuration: fastHeartbeats(.milliseconds(10), missed: 1000))
         let client = Talk(configuration: fastHeartbeats(.milliseconds(10), missed: 1000))
-        let depths = Mutex<[Int]>([])
+        let depths = Locked<[Int]>([])
         let events = Happenings()
         client.onHeartbeat { _ in
             let count = depths.withLock { depths in

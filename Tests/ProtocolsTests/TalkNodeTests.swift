@@ -1,7 +1,7 @@
 import Foundation
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
-import Synchronization
 import Testing
 
 /// Runs `node` on a script of `Tests/Interop`; a missing node fails the test (CI installs it).
@@ -51,7 +51,7 @@ struct TalkNodeTests {
         var configuration = fastHeartbeats(.milliseconds(200), missed: 100)
         configuration.load = { 0.5 }
         let server = Talk(configuration: configuration)
-        let heartbeats = Mutex<[TalkHeartbeat]>([])
+        let heartbeats = Locked<[TalkHeartbeat]>([])
         let events = Happenings()
         server.onHeartbeat { beat in
             heartbeats.withLock { $0.append(beat) }

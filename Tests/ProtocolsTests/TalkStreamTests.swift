@@ -1,6 +1,6 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
-import Synchronization
 import Testing
 
 /// Streams: both directions, back-pressure with bounded memory, cancellation from either side.
@@ -42,7 +42,7 @@ struct TalkStreamTests {
         configuration.streamWindow = 4096
         let server = Talk(configuration: configuration)
         let client = Talk(configuration: configuration)
-        let most = Mutex((produced: 0, consumed: 0))
+        let most = Locked((produced: 0, consumed: 0))
         let partSize = 512
         let parts = 64
         server.handleStream("flood") { stream, _ in
