@@ -100,7 +100,8 @@ public final class Talk: ProtocolRole, PipeObserver {
     ///
     /// Receives on the socket's I/O thread (the socket's executor). When it ends — the socket closed, or the
     /// task running it cancelled — every pending call and stream fails with ``TalkError/Code/closed``, the
-    /// handler tasks are cancelled and awaited, and heartbeats stop.
+    /// handler tasks are cancelled and awaited, heartbeats stop, and the registered handlers and hooks are
+    /// released (closures that capture the peer do not keep it alive).
     /// - Throws: `CancellationError` when cancelled.
     public func run() async throws {
         startHeartbeats()
@@ -123,9 +124,13 @@ public final class Talk: ProtocolRole, PipeObserver {
         if let ending { throw ending }
     }
 
-    /// Ends every call, stream and handler: what ``run()`` does as it returns.
+    /// Ends every call, stream and handler, and lets go of the registered handlers and hooks (which often
+    /// capture this peer: the cycle ends here): what ``run()`` does as it returns.
     private func shutDown() async {
         let (calls, streams, tasks, timers) = state.withLock { $0.close() }
+        handlers.withLock { $0 = [:] }
+        notificationHandlers.withLock { $0 = [:] }
+        heartbeatHook.withLock { $0 = nil }
         for timer in timers { socket.cancel(timer) }
         let error = TalkError(.closed, "talk peer stopped")
         for waiter in calls { waiter.resume(throwing: error) }
