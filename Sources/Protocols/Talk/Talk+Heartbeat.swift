@@ -32,26 +32,22 @@ extension Talk {
         if stale { socket.cancel(timer) }
     }
 
-    /// One heartbeat interval: closes the pipes of Talk peers silent too long, sends a heartbeat to the
-    /// others, and arms the next tick. Runs on the socket's I/O thread.
-    ///
-    /// A tick that runs late (more than two intervals after the last) judges nobody: this side was held up
-    /// itself, and what its peers sent may be waiting, unread, in its own queue.
+    /// One heartbeat interval: closes the pipes of Talk peers silent for more than
+    /// ``TalkConfiguration/missedHeartbeats`` ticks, sends a heartbeat to the others, and arms the next tick.
+    /// Runs on the socket's I/O thread. Silence is counted in ticks, not read off a clock: a side held up
+    /// itself ticks late, and what its peers sent meanwhile may be waiting, unread, in its own queue.
     private func tick() {
-        guard let interval = configuration.heartbeatInterval else { return }
-        let now = ContinuousClock.now
-        let limit = interval * max(1, configuration.missedHeartbeats)
+        let missed = max(1, configuration.missedHeartbeats)
         let (alive, dead) = state.withLock { state -> ([UInt32], [MessagePipe]) in
             guard !state.closed else { return ([], []) }
-            let late = state.lastTick.map { now - $0 > interval * 2 } ?? false
-            state.lastTick = now
             var alive: [UInt32] = []
             var dead: [MessagePipe] = []
             for (id, peer) in state.peers where peer.speaksTalk {
-                if !late, now - peer.lastHeard > limit, let pipe = peer.pipe {
+                state.peers[id]?.silentTicks += 1
+                if peer.silentTicks + 1 > missed, let pipe = peer.pipe {
                     dead.append(pipe)
                     state.statistics.deadPeers += 1
-                    state.peers[id]?.refusal = TalkError(.peerLost, "peer on pipe \(id) silent for \(limit)")
+                    state.peers[id]?.refusal = TalkError(.peerLost, "peer on pipe \(id) silent for \(missed) heartbeats")
                 } else {
                     alive.append(id)
                 }

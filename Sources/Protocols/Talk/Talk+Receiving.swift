@@ -10,7 +10,7 @@ extension Talk {
             return
         }
         if let pipeID = source.first, source.count == 1 {
-            state.withLock { $0.heard(pipeID, at: .now) }
+            state.withLock { $0.heard(pipeID) }
         }
         guard frame.version == TalkFrame.currentVersion else {
             refuseVersion(frame, from: source)
@@ -219,7 +219,7 @@ extension Talk {
         }
         let key = TalkState.InboundKey(path: source, id: frame.id)
         let limit = stream ? configuration.maxConcurrentStreams : configuration.maxConcurrentRequests
-        switch state.withLock({ $0.admit(key, stream: stream, limit: limit, now: .now) }) {
+        switch state.withLock({ $0.admit(key, stream: stream, limit: limit) }) {
         case .admitted: return handler
         case .duplicate:
             state.withLock { $0.statistics.lateFrames += 1 }

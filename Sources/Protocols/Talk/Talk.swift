@@ -143,7 +143,7 @@ public final class Talk: ProtocolRole, PipeObserver {
 
     /// Sends the hello on a new pipe. Called by the socket (``PipeObserver``); not for applications.
     public func pipeAdded(_ pipe: MessagePipe) {
-        state.withLock { $0.added(pipe, at: .now) }
+        state.withLock { $0.added(pipe) }
         sendNow(TalkFrame(.hello, number: heartbeatMilliseconds, load: currentLoad()), to: [pipe.id])
     }
 

@@ -16,8 +16,9 @@ public struct TalkConfiguration: Sendable {
     /// How often a heartbeat goes to each directly connected Talk peer; `nil` sends none and detects no
     /// dead peers.
     public var heartbeatInterval: Duration? = .seconds(5)
-    /// A directly connected Talk peer silent (no frame at all) for this many heartbeat intervals is dead:
-    /// its pipe is closed and its calls fail with ``TalkError/Code/peerLost``.
+    /// A directly connected Talk peer silent (no frame at all) for more than this many heartbeat intervals
+    /// — counted in this side's own ticks, so its own delays are never blamed on the peer — is dead: its
+    /// pipe is closed and its calls fail with ``TalkError/Code/peerLost``.
     public var missedHeartbeats: Int = 3
     /// The load figure sent in heartbeats, 0 (idle) … 1 (saturated); `nil`: the share of
     /// ``maxConcurrentRequests`` in use on the busiest connection. Called on the socket's I/O thread: keep

@@ -32,7 +32,9 @@ struct TalkState {
 
     struct Peer {
         var pipe: MessagePipe?
-        var lastHeard: ContinuousClock.Instant
+        /// Heartbeat ticks since a frame last came in on the pipe: silence counted in this side's own
+        /// ticks, so a side held up itself (ticking late) never blames its peers for the delay.
+        var silentTicks = 0
         var speaksTalk = false
         var requests = 0
         var streams = 0
@@ -52,8 +54,6 @@ struct TalkState {
     /// The one timer of all calls' deadlines, armed for the earliest (Req's way: no timer per call).
     var callTimer: SocketTimer?
     var callTimerDeadline: ContinuousClock.Instant?
-    /// When the last heartbeat tick ran (`nil` before the first).
-    var lastTick: ContinuousClock.Instant?
     var statistics = TalkStatistics()
 
     init(seed: UInt32) { nextID = seed }
@@ -182,10 +182,10 @@ struct TalkState {
     }
 
     /// Admits a call (or stream) from `key` unless its pipe is at its limit.
-    mutating func admit(_ key: InboundKey, stream: Bool, limit: Int, now: ContinuousClock.Instant) -> Admission {
+    mutating func admit(_ key: InboundKey, stream: Bool, limit: Int) -> Admission {
         if inbound[key] != nil { return .duplicate }
         let pipeID = key.path.first ?? 0
-        var peer = peers[pipeID] ?? Peer(lastHeard: now)
+        var peer = peers[pipeID] ?? Peer()
         if stream ? peer.streams >= limit : peer.requests >= limit {
             statistics.limitedCalls += 1
             return .limited
@@ -223,20 +223,20 @@ struct TalkState {
 
     // MARK: Pipes
 
-    mutating func heard(_ pipeID: UInt32, at now: ContinuousClock.Instant) {
+    mutating func heard(_ pipeID: UInt32) {
         if peers[pipeID] == nil {
-            peers[pipeID] = Peer(lastHeard: now)
+            peers[pipeID] = Peer()
         } else {
-            peers[pipeID]!.lastHeard = now
+            peers[pipeID]!.silentTicks = 0
         }
     }
 
     /// A new pipe. When it is the only one, the calls and streams that went into the socket's queue with
     /// no pipe to take them are its: the queue can only drain to it.
-    mutating func added(_ pipe: MessagePipe, at now: ContinuousClock.Instant) {
-        var peer = peers[pipe.id] ?? Peer(lastHeard: now)
+    mutating func added(_ pipe: MessagePipe) {
+        var peer = peers[pipe.id] ?? Peer()
         peer.pipe = pipe
-        peer.lastHeard = now
+        peer.silentTicks = 0
         peers[pipe.id] = peer
         guard onlyPipe == pipe.id else { return }
         for (id, entry) in outbound {
