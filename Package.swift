@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "MultiSocketSurvey", targets: ["MultiSocketSurvey"]),
         .executable(name: "MultiSocketSwitchChain", targets: ["MultiSocketSwitchChain"]),
         .executable(name: "MultiSocketSPBridge", targets: ["MultiSocketSPBridge"]),
+        .executable(name: "MultiSocketTalkWeb", targets: ["MultiSocketTalkWeb"]),
         .executable(name: "msperf", targets: ["MultiSocketPerf"]),
         .executable(name: "mscat", targets: ["MultiSocketCat"]),
         .executable(name: "soak", targets: ["MultiSocketSoak"]),
@@ -42,7 +43,7 @@ let package = Package(
         .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket",
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
-                swiftSettings: callerExecutor),
+                exclude: ["Talk/JavaScript"], swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
@@ -52,6 +53,8 @@ let package = Package(
         .executableTarget(name: "MultiSocketSurvey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "MultiSocketSwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
         .executableTarget(name: "MultiSocketSPBridge", dependencies: ["MultiSocketProtocols"], path: "Examples/SPBridge"),
+        .target(name: "MultiSocketTalkWebKit", dependencies: ["MultiSocketProtocols"], path: "Examples/TalkWeb/Kit"),
+        .executableTarget(name: "MultiSocketTalkWeb", dependencies: ["MultiSocketTalkWebKit"], path: "Examples/TalkWeb/Tool"),
         .target(name: "MultiSocketPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
                 swiftSettings: callerExecutor),
         .executableTarget(name: "MultiSocketPerf", dependencies: ["MultiSocketPerfKit"], path: "Examples/MSPerf/Tool"),
@@ -92,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiSocketProtocolsTests",
-            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport", "MultiSocketTalkWebKit"],
             path: "Tests/ProtocolsTests"
         ),
         .testTarget(

@@ -3,23 +3,6 @@ import MultiSocketProtocols
 import MultiSocketTestSupport
 import Testing
 
-/// A tcp port nobody listens on now (bound, then released before this returns), for a peer process that
-/// cannot listen on port 0 and say which port it got.
-///
-/// It is taken below the kernel's ephemeral range (32768 and up), from which every port-0 listener and every
-/// outgoing connection of the other tests draws: none of them can take it before the peer binds it, and a
-/// dialer retrying it cannot reach another test's listener.
-func freePort() async throws -> UInt16 {
-    for _ in 0..<100 {
-        let port = UInt16.random(in: 20_000...32_000)
-        let probe = Socket()
-        let bound = try? probe.listen("tcp://127.0.0.1:\(port)")
-        await probe.close()
-        if bound != nil { return port }
-    }
-    throw MultiSocketError(.addressInUse, "no free port below the ephemeral range")
-}
-
 extension SPPeerTests {
     /// Debian's `nngcat` (nng-utils) and `nanocat` (nanomsg-utils) against our roles over sp+tcp: req/rep and
     /// pub/sub, each of them as client and as server.
@@ -58,7 +41,7 @@ extension SPPeerTests {
         /// Our Req dials the cat's REP, which answers every request with `pong`.
         @Test(arguments: Cat.allCases) func ourReqToCatRep(_ cat: Cat) async throws {
             guard await cat.require() else { return }
-            let port = try await freePort()
+            let port = try QuietPort.free()
             let peer = try cat.start(["--rep", "--bind", "tcp://127.0.0.1:\(port)", "--data", "pong", "--ascii"])
             defer { peer.kill() }
             let req = Req()

@@ -41,6 +41,9 @@ public struct EndpointOptions: Sendable, Hashable {
     /// ``ProtocolIdentity`` number, which every role has; a plain socket without an identity must set it to
     /// dial or listen on `sp+` addresses. Other transports ignore it. Query: `spProtocol` (`0x31` or `49`).
     public var spProtocol: UInt16?
+    /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
+    /// `nil` serves none. Ignored by other transports and by dialers. Not settable from the query.
+    public var webResources: WebResources? = nil
 
     /// Creates options; every parameter has the documented default.
     public init(

@@ -37,6 +37,7 @@ struct WebSocketServerPreamble: Preamble {
     private func decide(
         _ header: ArraySlice<UInt8>
     ) -> PreambleStep<(route: WebSocketTransport.Route, path: String)> {
+        if let served = serveFile(header) { return served }
         switch WebSocketHandshake.parseRequest(header) {
         case .failure(let refusal):
             return refuse(refusal)
@@ -54,6 +55,32 @@ struct WebSocketServerPreamble: Preamble {
                 accepting: request, subprotocol: route.options.raw ? nil : subprotocol)
             return .done((route, request.path), consumed: header.count, reply: response)
         }
+    }
+
+    /// A plain `GET` (no upgrade) of a file a listener on this port serves (``EndpointOptions/webResources``):
+    /// the file, or `304` for a matching `If-None-Match`; then the connection closes. `nil` for anything else
+    /// (upgrades, and requests for files nobody serves, which the upgrade path refuses as before).
+    private func serveFile(
+        _ header: ArraySlice<UInt8>
+    ) -> PreambleStep<(route: WebSocketTransport.Route, path: String)>? {
+        guard let parsed = WebSocketHandshake.parseHeader(header), !parsed.lists("upgrade", "websocket") else {
+            return nil
+        }
+        let parts = parsed.startLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "GET" || parts[0] == "HEAD", parts[1].hasPrefix("/") else { return nil }
+        let target = String(parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        // `<path>` itself is its "" file; otherwise `<path>/<name>`.
+        var (base, name) = (target, "")
+        if WebSocketTransport.route(key, target)?.options.webResources == nil, let slash = target.lastIndex(of: "/") {
+            base = slash == target.startIndex ? "/" : String(target[..<slash])
+            name = String(target[target.index(after: slash)...])
+        }
+        guard let resources = WebSocketTransport.route(key, base)?.options.webResources,
+              var response = resources.response(for: name, ifNoneMatch: parsed.fields["if-none-match"])
+        else { return nil }
+        if parts[0] == "HEAD", let end = WebSocketHandshake.headerEnd(in: response) { response.removeSubrange(end...) }
+        return .refused(MultiSocketError(.protocolMismatch, "served \(target) over plain HTTP"), reply: response,
+                        linger: WebSocketTransport.refusalLinger)
     }
 
     private func refuse(
