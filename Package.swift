@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MultiSocketConnector", targets: ["MultiSocketConnector"]),
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
+        .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
         // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
         // package graph). `Demo` alone keeps its short name, for `swift run Demo`.
@@ -43,7 +44,10 @@ let package = Package(
         .target(name: "MultiSocket", dependencies: ["MultiSocketConnector"], path: "Sources/MultiSocket",
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
-                exclude: ["Talk/JavaScript"], swiftSettings: callerExecutor),
+                swiftSettings: callerExecutor),
+        // Talk is its own module: its JSON coder brings FoundationEssentials, which the other products do without.
+        .target(name: "MultiSocketTalk", dependencies: ["MultiSocketProtocols"], path: "Sources/Talk",
+                exclude: ["JavaScript"], swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
@@ -53,7 +57,7 @@ let package = Package(
         .executableTarget(name: "MultiSocketSurvey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "MultiSocketSwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
         .executableTarget(name: "MultiSocketSPBridge", dependencies: ["MultiSocketProtocols"], path: "Examples/SPBridge"),
-        .target(name: "MultiSocketTalkWebKit", dependencies: ["MultiSocketProtocols"], path: "Examples/TalkWeb/Kit"),
+        .target(name: "MultiSocketTalkWebKit", dependencies: ["MultiSocketTalk"], path: "Examples/TalkWeb/Kit"),
         .executableTarget(name: "MultiSocketTalkWeb", dependencies: ["MultiSocketTalkWebKit"], path: "Examples/TalkWeb/Tool"),
         .target(name: "MultiSocketPerfKit", dependencies: ["MultiSocketProtocols"], path: "Examples/MSPerf/Kit",
                 swiftSettings: callerExecutor),
@@ -95,13 +99,18 @@ let package = Package(
         ),
         .testTarget(
             name: "MultiSocketProtocolsTests",
-            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport", "MultiSocketTalkWebKit"],
+            dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/ProtocolsTests"
         ),
         .testTarget(
             name: "MultiSocketPerfTests",
             dependencies: ["MultiSocketPerfKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/MSPerfTests"
+        ),
+        .testTarget(
+            name: "MultiSocketTalkTests",
+            dependencies: ["MultiSocketTalk", "MultiSocketTestSupport", "MultiSocketTalkWebKit"],
+            path: "Tests/TalkTests"
         ),
         .testTarget(
             name: "MultiSocketSPTests",

@@ -1,3 +1,4 @@
+import MultiSocketTalk
 /// The page TalkWeb serves at `/talk/`: it imports `multisocket.js` from the same listener, calls the
 /// server's `greet`, answers the server's call into the page (`page.describe`), collects the server's
 /// notifications, and sets `data-status` on its `<body>` ("ok", or "error: …") — and tells the server the

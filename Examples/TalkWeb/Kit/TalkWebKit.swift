@@ -1,7 +1,7 @@
 // The TalkWeb example's server, page and self-check, as a library: the `TalkWeb` tool runs them, and the
 // tests drive the same page through headless Chromium.
 import Foundation
-import MultiSocketProtocols
+import MultiSocketTalk
 import Synchronization
 
 struct Greeting: Codable { var name: String }

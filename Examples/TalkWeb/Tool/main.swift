@@ -5,7 +5,7 @@
 //                                      page, print what happened, exit 0 when every exchange succeeded
 //   swift run MultiSocketTalkWeb serve HOST:PORT  serve http://HOST:PORT/talk/ until interrupted
 import Foundation
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTalkWebKit
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -1,6 +1,6 @@
 import Foundation
 @_spi(Internals) import MultiSocketConnector
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTestSupport
 import Testing
 
@@ -36,10 +36,10 @@ struct TalkNodeTests {
     /// The embedded copy of the script is the file in the repository.
     @Test func embeddedScriptIsTheFile() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Sources/Protocols/Talk/JavaScript/multisocket.js")
+            .deletingLastPathComponent().appendingPathComponent("Sources/Talk/JavaScript/multisocket.js")
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text == TalkWebClient.source + "\n" || text == TalkWebClient.source,
-                "run Sources/Protocols/Talk/JavaScript/embed.sh")
+                "run Sources/Talk/JavaScript/embed.sh")
     }
 
     /// Node fetches the script (200, then 304 for its ETag), and its Talk calls the server (JSON, bytes,

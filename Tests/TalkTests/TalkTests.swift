@@ -1,4 +1,4 @@
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTestSupport
 import Synchronization
 import Testing

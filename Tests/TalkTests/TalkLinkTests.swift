@@ -1,6 +1,6 @@
 import Foundation
 @_spi(Internals) import MultiSocketConnector
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTestSupport
 import Testing
 
@@ -107,7 +107,7 @@ struct TalkLinkTests {
                 let start = clock.now
                 let error = await thrown { _ = try await call.value }
                 #expect(talkCode(error) == .peerLost)
-                #expect(clock.now - start < .seconds(5))
+                #expect(clock.now - start < .seconds(20), "lost at once, not at the call's 30 s timeout")
                 #expect(client.talkStatistics.deadPeers >= 1)
             }
         }

@@ -1,5 +1,5 @@
 @_spi(Internals) import MultiSocketConnector
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTestSupport
 import Synchronization
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-import MultiSocketProtocols
+import MultiSocketTalk
 import MultiSocketTestSupport
 import MultiSocketTalkWebKit
 import Testing
