@@ -15,7 +15,7 @@ extension Talk {
     /// waits in the socket's queue; with several pipes, the one that takes it is not known, so its cancellation
     /// is not sent and the loss of its peer is noticed by its timeout.
     /// - Throws: ``TalkError`` (`unknownOperation`, `handlerFailed`, `retry`, `peerLost`, `timedOut`,
-    ///   `versionMismatch`, `badPayload`, `closed`); ``MultiSocketError`` from sending (`brokenPath` for a
+    ///   `versionMismatch`, `badPayload`, `closed`); ``/MultiSocketConnector/MultiSocketError`` from sending (`brokenPath` for a
     ///   path whose pipe is gone, `closed`, `messageTooLarge`); `CancellationError`.
     public func call(_ operation: String, _ payload: [UInt8],
                      options: TalkCallOptions = .init()) async throws -> [UInt8] {
@@ -108,7 +108,7 @@ extension Talk {
     /// Returns once the open frame is sent; the handler's refusal (unknown operation, retry at a limit) is
     /// thrown by the stream's next ``TalkStream/next()`` or ``TalkStream/send(_:)``. Cancellation while
     /// sending the open frame throws `CancellationError`.
-    /// - Throws: ``TalkError`` `closed`, `badPayload`; ``MultiSocketError`` from sending; `CancellationError`.
+    /// - Throws: ``TalkError`` `closed`, `badPayload`; ``/MultiSocketConnector/MultiSocketError`` from sending; `CancellationError`.
     public func stream(_ operation: String, _ payload: [UInt8] = [], sendsParts: Bool = true,
                        options: TalkCallOptions = .init()) async throws -> TalkStream {
         try Task.checkCancellation()
@@ -139,7 +139,7 @@ extension Talk {
     /// Sends the notification `name` with `payload` to one peer, or along `path`. Never answered.
     ///
     /// Waits for room when the pipe is full; cancellation then sends nothing.
-    /// - Throws: ``TalkError`` `badPayload` (name too long); ``MultiSocketError`` from sending;
+    /// - Throws: ``TalkError`` `badPayload` (name too long); ``/MultiSocketConnector/MultiSocketError`` from sending;
     ///   `CancellationError`.
     public func notify(_ name: String, _ payload: [UInt8], to path: MessagePath? = nil) async throws {
         _ = try await send(try TalkFrame(.notification, name: name, payload: payload).encoded(), to: path)

@@ -1,12 +1,12 @@
 @_spi(Internals) import MultiSocketConnector
 
-/// A Talk peer: bidirectional RPC over a ``Socket`` — named operations with typed outcomes,
+/// A Talk peer: bidirectional RPC over a ``/MultiSocket/Socket`` — named operations with typed outcomes,
 /// notifications, streams with back-pressure, heartbeats — with both ends equal.
 ///
-/// Each side registers handlers (``handle(_:_:)``, ``handleStream(_:_:)``, ``onNotification(_:_:)``) and
-/// calls the other's (``call(_:_:options:)``, ``stream(_:_:options:)``, ``notify(_:_:to:)``). Calls go to one
+/// Each side registers handlers (`handle(_:_:)`, ``handleStream(_:_:)``, ``onNotification(_:_:)``) and
+/// calls the other's (``call(_:_:options:)``, ``stream(_:_:sendsParts:options:)``, ``notify(_:_:to:)``). Calls go to one
 /// peer, or along a path (a ``TalkRequest/peer``): replies travel back along the path each message
-/// recorded, so Talk works over every transport and through any number of ``Switch``es, and a handler can
+/// recorded, so Talk works over every transport and through any number of ``/MultiSocket/Switch``es, and a handler can
 /// call back the peer it is answering.
 ///
 /// **Ownership.** The peer does nothing until ``run()`` is running: it is the receive loop, the heartbeat
@@ -141,14 +141,14 @@ public final class Talk: ProtocolRole, PipeObserver {
 
     // MARK: PipeObserver
 
-    /// Sends the hello on a new pipe. Called by the socket (``PipeObserver``); not for applications.
+    /// Sends the hello on a new pipe. Called by the socket (``/MultiSocket/PipeObserver``); not for applications.
     public func pipeAdded(_ pipe: MessagePipe) {
         state.withLock { $0.added(pipe) }
         sendNow(TalkFrame(.hello, number: heartbeatMilliseconds, load: currentLoad()), to: [pipe.id])
     }
 
     /// Fails the calls and streams that went out on a removed pipe and cancels the handlers of its calls.
-    /// Called by the socket (``PipeObserver``); not for applications.
+    /// Called by the socket (``/MultiSocket/PipeObserver``); not for applications.
     public func pipeRemoved(_ pipe: MessagePipe) {
         let loss = state.withLock { $0.removed(pipe.id) }
         for waiter in loss.calls { waiter.resume(throwing: loss.error) }

@@ -3,7 +3,7 @@
 /// One end of a streaming call: ordered parts out (``send(_:)``, then ``finish()``), ordered parts in
 /// (``next()``, or `for try await part in stream`), with credit-based back-pressure both ways.
 ///
-/// The caller gets one from ``Talk/stream(_:_:options:)``; a handler registered with
+/// The caller gets one from ``Talk/stream(_:_:sendsParts:options:)``; a handler registered with
 /// ``Talk/handleStream(_:_:)`` gets the other end. Either side holds at most
 /// ``TalkConfiguration/streamWindow`` bytes of parts it has not consumed: a producer faster than its
 /// consumer waits in ``send(_:)`` for credit, so memory stays bounded on both sides.
@@ -44,7 +44,7 @@ public final class TalkStream: AsyncSequence, Sendable {
     /// `CancellationError`.
     /// - Throws: ``TalkError`` (`badPayload` for a part larger than the peer's window or after
     ///   ``finish()``; the stream's failure: `cancelled`, `peerLost`, `handlerFailed`, `closed` …);
-    ///   ``MultiSocketError`` from sending; `CancellationError`.
+    ///   ``/MultiSocketConnector/MultiSocketError`` from sending; `CancellationError`.
     public func send(_ part: [UInt8]) async throws {
         try checkCancellation()
         let path: MessagePath
@@ -97,7 +97,7 @@ public final class TalkStream: AsyncSequence, Sendable {
     }
 
     /// Ends this side's parts with the end marker. A handler's stream is finished for it when it returns.
-    /// - Throws: the stream's failure; ``MultiSocketError`` from sending.
+    /// - Throws: the stream's failure; ``/MultiSocketConnector/MultiSocketError`` from sending.
     public func finish() async throws {
         let path: MessagePath? = try state.withLock { state in
             if let failure = state.failure { throw failure }

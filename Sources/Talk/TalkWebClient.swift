@@ -8,7 +8,7 @@ public enum TalkWebClient {
     /// The name the script is served under.
     public static let fileName = "multisocket.js"
 
-    /// `multisocket.js` plus `files`, for ``EndpointOptions/webResources``.
+    /// `multisocket.js` plus `files`, for ``/MultiSocketConnector/EndpointOptions/webResources``.
     public static func resources(adding files: WebResources = WebResources()) -> WebResources {
         var resources = files
         resources.add(fileName, contentType: "text/javascript; charset=utf-8", body: Array(source.utf8))

@@ -38,7 +38,7 @@ public struct EndpointOptions: Sendable, Hashable {
     public var acceptBacklog: Int
     /// The Scalability Protocols number an `sp+` endpoint announces in its connection header (NNG's table:
     /// `0x30` REQ, `0x31` REP, …), and whose partner it accepts. `nil` (the default): the socket's
-    /// ``ProtocolIdentity`` number, which every role has; a plain socket without an identity must set it to
+    /// `ProtocolIdentity` number, which every role has; a plain socket without an identity must set it to
     /// dial or listen on `sp+` addresses. Other transports ignore it. Query: `spProtocol` (`0x31` or `49`).
     public var spProtocol: UInt16?
     /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
