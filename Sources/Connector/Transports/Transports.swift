@@ -1,5 +1,5 @@
 /// The process-wide table of transports, keyed by scheme: what ``Address`` parsing, dialing and listening
-/// look up. tcp, ipc, ws and inproc are registered from the start.
+/// look up. tcp, ipc, ws, inproc, tls+tcp and wss are registered from the start.
 ///
 /// Every member may be called from any thread; the table sits behind a lock held only to read or replace
 /// an entry.
@@ -8,7 +8,8 @@ public enum Transports {
         uniqueKeysWithValues: builtIn.flatMap { transport in transport.schemes.map { ($0, transport) } }
     ))
     private static var builtIn: [any Transport] {
-        [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport()]
+        [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport(), TLSTCPTransport(),
+         WSTransport.secure]
     }
 
     /// Registers `transport` for each of its ``Transport/schemes``, replacing whatever served them before
