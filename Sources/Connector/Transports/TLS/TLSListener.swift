@@ -5,7 +5,8 @@ import Synchronization
 /// A listening TCP socket whose connections become ``TLSStream``s: it accepts on the reactor thread, runs
 /// each connection's handshake there (``TLSHandshake``, with the configuration's deadline), and hands each
 /// stream that completes it to its callback. A connection whose handshake fails or times out is closed,
-/// counted in ``rejectedHandshakes`` and its error kept in ``lastRejection``; the listener keeps accepting.
+/// counted in ``rejectedHandshakes`` and its error passed to the `rejected` callback (on the reactor
+/// thread); the listener keeps accepting.
 ///
 /// Closing it closes the socket and every connection still in its handshake; connections handed on are
 /// not its own.
@@ -17,16 +18,16 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
     private let context: TLSContext
     private let reactor: Reactor
     private let accept: @Sendable (TLSStream, Int32) -> Void
+    private let rejected: @Sendable (MultiSocketError) -> Void
     private let closed = Atomic(false)
     private let rejections = Atomic(0)
-    private let lastError = Locked<MultiSocketError?>(nil)
     // Reactor-thread state (checked at each entry).
     private var retry = AcceptRetry()
     private var handshakes: [UInt64: TLSHandshake] = [:]
     private var nextHandshake: UInt64 = 0
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, context: TLSContext, reactor: Reactor,
-         accept: @escaping @Sendable (TLSStream, Int32) -> Void) {
+         rejected: @escaping @Sendable (MultiSocketError) -> Void, accept: @escaping @Sendable (TLSStream, Int32) -> Void) {
         self.fd = fd
         self.address = address
         self.family = family
@@ -34,13 +35,11 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
         self.context = context
         self.reactor = reactor
         self.accept = accept
+        self.rejected = rejected
     }
 
     /// How many connections failed their handshake (or timed out in it). Any thread.
     package var rejectedHandshakes: Int { rejections.load(ordering: .relaxed) }
-
-    /// Why the last rejected connection was rejected. Any thread.
-    package var lastRejection: MultiSocketError? { lastError.withLock { $0 } }
 
     package func reactorEvent(_ events: UInt32) {
         reactor.assertInReactor()
@@ -86,7 +85,7 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
 
     private func reject(_ error: MultiSocketError) {
         rejections.add(1, ordering: .relaxed)
-        lastError.withLock { $0 = error }
+        rejected(error)
     }
 
     package func close() async {

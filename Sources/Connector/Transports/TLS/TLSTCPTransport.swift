@@ -2,20 +2,20 @@ import Glibc
 
 /// The tls+tcp transport (`tls+tcp://host:port`, NNG's and mangos' name): TCP with TLS (``TLSTransport``),
 /// then multisocket frames — or plain bytes with ``EndpointOptions/raw`` — exactly as over tcp.
-struct TLSTCPTransport: Transport {
-    let schemes: [String]
-    var addressForm: AddressForm { .network(defaultPath: nil) }
+package struct TLSTCPTransport: Transport {
+    package let schemes: [String]
+    package var addressForm: AddressForm { .network(defaultPath: nil) }
     private let library: TLSTransport.Library
 
     /// The transport for `scheme`, loading OpenSSL with `library` (a test gives a loader that fails).
-    init(scheme: String = "tls+tcp", library: @escaping TLSTransport.Library = TLSTransport.system) {
+    package init(scheme: String = "tls+tcp", library: @escaping TLSTransport.Library = TLSTransport.system) {
         schemes = [scheme]
         self.library = library
     }
 
     /// Connects, completes the client handshake, and hands over the stream; `completion` runs once, on
     /// the reactor thread or the caller's.
-    func dial(
+    package func dial(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,
@@ -28,7 +28,7 @@ struct TLSTCPTransport: Transport {
     }
 
     /// Listens; each connection that completes the server handshake goes to `accept` on the reactor thread.
-    func listen(
+    package func listen(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,

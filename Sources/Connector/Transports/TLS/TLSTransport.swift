@@ -61,7 +61,8 @@ package enum TLSTransport {
     }
 
     /// Binds and listens on `address` (a TCP host and port); each connection that completes the server
-    /// handshake goes to `accept` on the reactor thread, with its address family. Caller's thread.
+    /// handshake goes to `accept` on the reactor thread, with its address family, and the error of each
+    /// that fails it (or times out) to `rejected`, there too. Caller's thread.
     ///
     /// - Throws: `notSupported` (no OpenSSL), `badAddress` (no certificate, an unreadable one, or an
     ///   address that cannot be bound), `addressInUse`, `systemError`.
@@ -70,6 +71,7 @@ package enum TLSTransport {
         options: PipeOptions,
         reactor: Reactor,
         library: Library = system,
+        rejected: @escaping @Sendable (MultiSocketError) -> Void = { _ in },
         accept: @escaping @Sendable (TLSStream, Int32) -> Void
     ) throws(MultiSocketError) -> TLSListener {
         let context = try makeContext(options, side: .server, library: library)
@@ -78,7 +80,7 @@ package enum TLSTransport {
         var bound = address
         bound.port = SystemSocket.boundPort(fd)
         let listener = TLSListener(fd: fd, address: bound, family: resolved.family, options: options,
-                                   context: context, reactor: reactor, accept: accept)
+                                   context: context, reactor: reactor, rejected: rejected, accept: accept)
         guard reactor.register(fd, handler: listener) else {
             Glibc.close(fd)
             throw SystemSocket.systemError("epoll_ctl")
