@@ -26,7 +26,9 @@ public struct ConformanceTransport: Sendable, Hashable, CustomStringConvertible 
     public static let ws = ConformanceTransport(scheme: "ws") { "ws://127.0.0.1:0/\($0)-\($1)" }
     /// TLS over TCP on loopback, port 0, with the test certificates in the address's query
     /// (``TLSFixtures/query``).
-    public static let tls = ConformanceTransport(scheme: "tls+tcp") { _, _ in "tls+tcp://127.0.0.1:0?\(TLSFixtures.query)" }
+    public static let tls = ConformanceTransport(scheme: "tls+tcp") { _, _ in
+        "tls+tcp://127.0.0.1:0?\(TLSFixtures.query)"
+    }
     /// WebSocket over TLS on loopback, port 0, a fresh path, with the test certificates in the query.
     public static let wss = ConformanceTransport(scheme: "wss") { "wss://127.0.0.1:0/\($0)-\($1)?\(TLSFixtures.query)" }
     /// Linux abstract-namespace Unix sockets (``AbstractSocketTransport``), registered on first use.

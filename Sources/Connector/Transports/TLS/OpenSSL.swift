@@ -19,20 +19,15 @@ package struct OpenSSL: @unchecked Sendable {
 
     // MARK: Constants (OpenSSL 3's ABI)
 
-    /// `SSL_ERROR_*` from `SSL_get_error`.
-    static let errorSSL: Int32 = 1, errorWantRead: Int32 = 2, errorWantWrite: Int32 = 3, errorSyscall: Int32 = 5
-    static let errorZeroReturn: Int32 = 6
-    /// `SSL_CTRL_SET_MIN_PROTO_VERSION`, `SSL_CTRL_SET_TLSEXT_HOSTNAME`, `SSL_CTRL_EXTRA_CHAIN_CERT`,
-    /// `SSL_CTRL_MODE`.
+    /// `SSL_ERROR_WANT_READ` and `SSL_ERROR_ZERO_RETURN` from `SSL_get_error` (the others are failures).
+    static let errorWantRead: Int32 = 2, errorZeroReturn: Int32 = 6
+    /// `SSL_CTRL_SET_MIN_PROTO_VERSION`, `SSL_CTRL_SET_TLSEXT_HOSTNAME`, `SSL_CTRL_EXTRA_CHAIN_CERT`.
     static let controlMinProtocol: Int32 = 123, controlHostName: Int32 = 55, controlExtraChainCertificate: Int32 = 14
-    static let controlMode: Int32 = 33
     /// `TLS1_2_VERSION`.
     static let tls12: Int = 0x0303
     /// `SSL_OP_NO_RENEGOTIATION`, `SSL_OP_NO_COMPRESSION`, `SSL_OP_CIPHER_SERVER_PREFERENCE`.
     static let optionNoRenegotiation: UInt64 = 1 << 30, optionNoCompression: UInt64 = 1 << 17
     static let optionServerPreference: UInt64 = 1 << 22
-    /// `SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER`.
-    static let modePartialMovingWrite: Int = 0x1 | 0x2
     /// `SSL_VERIFY_NONE`, `SSL_VERIFY_PEER`, `SSL_VERIFY_FAIL_IF_NO_PEER_CERT`.
     static let verifyNone: Int32 = 0, verifyPeer: Int32 = 1, verifyFailIfNoPeerCertificate: Int32 = 2
     /// `SSL_FILETYPE_PEM`.
@@ -45,8 +40,8 @@ package struct OpenSSL: @unchecked Sendable {
     /// `XN_FLAG_RFC2253` (`ASN1_STRFLGS_RFC2253 | XN_FLAG_SEP_COMMA_PLUS | XN_FLAG_DN_REV |
     /// XN_FLAG_DUMP_UNKNOWN_FIELDS`) without `ASN1_STRFLGS_ESC_MSB`, so UTF-8 names stay readable.
     static let nameRFC2253: UInt = 0x1110313
-    /// `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_ALERT_FATAL`; `OPENSSL_NPN_NEGOTIATED`.
-    static let extensionOK: Int32 = 0, extensionAlertFatal: Int32 = 2, negotiated: Int32 = 1
+    /// `SSL_TLSEXT_ERR_OK`, `SSL_TLSEXT_ERR_ALERT_FATAL`.
+    static let extensionOK: Int32 = 0, extensionAlertFatal: Int32 = 2
 
     // MARK: libssl
 
@@ -67,10 +62,6 @@ package struct OpenSSL: @unchecked Sendable {
     let SSL_CTX_set_num_tickets: @convention(c) (Pointer?, Int) -> Int32
     let SSL_CTX_set_alpn_protos: @convention(c) (Pointer?, UnsafePointer<UInt8>?, UInt32) -> Int32
     let SSL_CTX_set_alpn_select_cb: @convention(c) (Pointer?, ALPNSelect?, UnsafeMutableRawPointer?) -> Void
-    let SSL_select_next_proto: @convention(c) (
-        UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, UnsafeMutablePointer<UInt8>?, UnsafePointer<UInt8>?,
-        UInt32, UnsafePointer<UInt8>?, UInt32
-    ) -> Int32
     let SSL_new: @convention(c) (Pointer?) -> Pointer?
     let SSL_free: @convention(c) (Pointer?) -> Void
     let SSL_set_bio: @convention(c) (Pointer?, Pointer?, Pointer?) -> Void
@@ -158,10 +149,11 @@ package struct OpenSSL: @unchecked Sendable {
         )
     }
 
-    // swiftlint:disable:next function_body_length
     private init(ssl: UnsafeMutableRawPointer, crypto: UnsafeMutableRawPointer, sslName: String,
                  cryptoName: String) throws(MultiSocketError) {
-        func find<F>(_ handle: UnsafeMutableRawPointer, _ library: String, _ name: String) throws(MultiSocketError) -> F {
+        func find<F>(
+            _ handle: UnsafeMutableRawPointer, _ library: String, _ name: String
+        ) throws(MultiSocketError) -> F {
             guard let symbol = dlsym(handle, name) else {
                 throw MultiSocketError(.notSupported,
                                        "TLS needs OpenSSL 3: \(library) has no \(name); apt-get install libssl3")
@@ -187,7 +179,6 @@ package struct OpenSSL: @unchecked Sendable {
         SSL_CTX_set_num_tickets = try s("SSL_CTX_set_num_tickets")
         SSL_CTX_set_alpn_protos = try s("SSL_CTX_set_alpn_protos")
         SSL_CTX_set_alpn_select_cb = try s("SSL_CTX_set_alpn_select_cb")
-        SSL_select_next_proto = try s("SSL_select_next_proto")
         SSL_new = try s("SSL_new")
         SSL_free = try s("SSL_free")
         SSL_set_bio = try s("SSL_set_bio")

@@ -79,7 +79,9 @@ final class TLSContext: @unchecked Sendable {
         ssl.SSL_CTX_set_verify(context, mode, nil)
         if !wire.isEmpty {
             if side == .client {
-                _ = wire.withUnsafeBufferPointer { ssl.SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count)) }
+                _ = wire.withUnsafeBufferPointer {
+                    ssl.SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count))
+                }
             } else {
                 ssl.SSL_CTX_set_alpn_select_cb(context, selectProtocol, serverProtocols?.baseAddress)
             }
@@ -102,10 +104,12 @@ final class TLSContext: @unchecked Sendable {
                 certificates.forEach { ssl.X509_free($0) }
                 throw MultiSocketError(.badAddress, "TLS: cannot use the certificate: \(ssl.drainErrors("rejected"))")
             }
-            for (index, certificate) in certificates.enumerated()
-            where ssl.SSL_CTX_ctrl(context, OpenSSL.controlExtraChainCertificate, 0, UnsafeMutableRawPointer(certificate)) != 1 {
+            // The context takes each chain certificate it accepts.
+            for (index, certificate) in certificates.enumerated() where ssl.SSL_CTX_ctrl(
+                context, OpenSSL.controlExtraChainCertificate, 0, UnsafeMutableRawPointer(certificate)) != 1 {
                 certificates[index...].forEach { ssl.X509_free($0) }
-                throw MultiSocketError(.badAddress, "TLS: cannot add a chain certificate: \(ssl.drainErrors("rejected"))")
+                throw MultiSocketError(.badAddress,
+                                       "TLS: cannot add a chain certificate: \(ssl.drainErrors("rejected"))")
             }
         }
     }
@@ -189,7 +193,8 @@ final class TLSContext: @unchecked Sendable {
 /// ALPN on a listener: the first of its protocols (in its order) that the client offers, or a fatal
 /// alert when there is none. Runs on the thread running the handshake; `argument` is the context's list.
 private func selectProtocol(
-    _ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ outLength: UnsafeMutablePointer<UInt8>?,
+    _ ssl: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?,
+    _ outLength: UnsafeMutablePointer<UInt8>?,
     _ offered: UnsafePointer<UInt8>?, _ offeredLength: UInt32, _ argument: UnsafeMutableRawPointer?
 ) -> Int32 {
     guard let argument, let offered, let out, let outLength else { return OpenSSL.extensionAlertFatal }

@@ -27,7 +27,8 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
     private var nextHandshake: UInt64 = 0
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, context: TLSContext, reactor: Reactor,
-         rejected: @escaping @Sendable (MultiSocketError) -> Void, accept: @escaping @Sendable (TLSStream, Int32) -> Void) {
+         rejected: @escaping @Sendable (MultiSocketError) -> Void,
+         accept: @escaping @Sendable (TLSStream, Int32) -> Void) {
         self.fd = fd
         self.address = address
         self.family = family

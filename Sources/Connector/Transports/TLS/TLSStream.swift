@@ -137,11 +137,15 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
                 let flushed = flush(&state)
                 if status == 1 {
                     state.peerCertificate = readPeerCertificate(state.ssl)
-                    return flushed == .done ? .done : flushed == .blocked ? .wouldBlock : .failed(flushedReason(flushed))
+                    switch flushed {
+                    case .done: return .done
+                    case .blocked: return .wouldBlock
+                    case .failed(let error): return .failed("\(error)")
+                    }
                 }
                 let error = library.SSL_get_error(state.ssl, status)
                 guard error == OpenSSL.errorWantRead else { return .failed(handshakeReason(state.ssl)) }
-                if case .failed = flushed { return .failed(flushedReason(flushed)) }
+                if case .failed(let error) = flushed { return .failed("\(error)") }
                 switch fill(&state, scratch: nil) {
                 case .filled: continue
                 case .blocked: return .wouldBlock
@@ -150,11 +154,6 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
                 }
             }
         }
-    }
-
-    private func flushedReason(_ flushed: Flush) -> String {
-        if case .failed(let error) = flushed { return "\(error)" }
-        return "the socket failed"
     }
 
     /// Why the handshake failed: the certificate check's verdict if it failed, else OpenSSL's reasons.

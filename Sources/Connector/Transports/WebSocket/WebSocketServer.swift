@@ -95,7 +95,8 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
 
     /// Gives a connection whose handshake completed to its path's listener — unless the path stopped listening
     /// while the response was written (its port lives on for others): then it is closed. Reactor thread.
-    private func handOff(_ stream: any ByteStream, to route: WebSocketTransport.Route, path: String, leftover: [UInt8]) {
+    private func handOff(_ stream: any ByteStream, to route: WebSocketTransport.Route, path: String,
+                         leftover: [UInt8]) {
         reactor.assertInReactor()
         guard WebSocketTransport.route(key, path)?.listener === route.listener else {
             return stream.close(sendingFirst: [])
