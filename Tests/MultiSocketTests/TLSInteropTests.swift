@@ -86,6 +86,61 @@ struct TLSInteropTests {
         await server.close()
     }
 
+    /// Our raw dialer, with a client certificate, against `openssl s_server` requiring one: each side
+    /// verifies the other, bytes go both ways, and our close ends its session in order.
+    @Test func ourDialerTalksToOpensslServer() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+                             "-cert", TLSFixtures.path("server.pem"), "-key", TLSFixtures.path("server.key"),
+                             "-Verify", "1", "-CAfile", TLSFixtures.path("ca.pem")]
+        let server = Python.Running(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
+                                    errors: Foundation.Pipe())
+        process.standardInput = server.input
+        process.standardOutput = server.output
+        process.standardError = server.errors
+        try process.run()
+        // It prints "ACCEPT 127.0.0.1:<port>" once it listens.
+        let output = server.output.fileHandleForReading
+        let printed = await offloaded { () -> String in
+            var text = ""
+            while !text.contains("ACCEPT ") || !text.hasSuffix("\n") {
+                let chunk = output.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
+        }
+        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }),
+              let port = line.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            Issue.record("openssl s_server printed '\(printed)'")
+            return
+        }
+        let client = Socket(options: SocketOptions(connector: ConnectorOptions(endpoint: EndpointOptions(
+            reconnect: false, raw: true, tls: TLSFixtures.client("client-a")))))
+        let events = client.events()
+        try await client.dial("tls+tcp://127.0.0.1:\(port)")
+        let pipe = try await Await.event(events, "the pipe") { event -> MessagePipe? in
+            if case .pipeAdded(let pipe) = event { return pipe }
+            return nil
+        }
+        #expect(pipe.peerCertificate?.commonName == "localhost")
+        let connected = try await client.receive()
+        #expect(connected.kind == .connected)
+        try await client.sendTo(connected.source, Array("hello from multisocket\n".utf8))
+        try server.input.fileHandleForWriting.write(contentsOf: Array("hello from s_server\n".utf8))
+        var received: [UInt8] = []
+        while !received.contains(UInt8(ascii: "\n")) {
+            received += try await withTimeout(10, "s_server's line") { try await client.receive() }.content
+        }
+        #expect(received == Array("hello from s_server\n".utf8))
+        await client.close()
+        let result = await server.finish()
+        #expect(result.output.contains("hello from multisocket"), "\(result.output)")
+        #expect(result.output.contains("subject=O = MultiSocket Test, CN = client-a"), "\(result.output)")
+        #expect(result.errors.contains("verify return:1"), "\(result.errors)")
+    }
+
     /// A client offering only TLS 1.1 is refused, and the listener counts it and goes on serving.
     @Test func tls11ClientIsRefused() async throws {
         let (rejections, sink) = AsyncStream.makeStream(of: MultiSocketError.self)

@@ -46,14 +46,18 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
         var peerCertificate: PeerCertificate?
     }
 
+    /// The TCP socket; the reactor reports its readiness.
     package let descriptor: Int32
     private let library: OpenSSL
     private let state: Locked<State>
     /// The most plaintext one ``write(_:)`` encrypts (bounds the records held when the socket is slow).
     private static var writeLimit: Int { 256 * 1024 }
 
-    /// A stream over `descriptor` (owned from now on) for `side`; a client sends `serverName` in SNI (a
-    /// DNS name) and, when `verify`, checks the server's certificate against it (a name or an IP address).
+    /// A stream over `descriptor` for `side`; a client sends `serverName` in SNI (a DNS name) and, when
+    /// `verify`, checks the server's certificate against it (a name or an IP address). Any thread.
+    ///
+    /// - Throws: ``MultiSocketError`` `systemError` when OpenSSL cannot make the session, `badAddress` when
+    ///   it cannot take the name to verify; the descriptor then stays the caller's, else the stream owns it.
     init(descriptor: Int32, library: OpenSSL, context: OpaquePointer, side: TLSContext.Side, serverName: String?,
          verify: Bool) throws(MultiSocketError) {
         guard let ssl = library.SSL_new(context) else {
@@ -211,6 +215,9 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     // MARK: Reading
 
+    /// Decrypts into `buffer`, reading the socket when OpenSSL needs more (the buffer doubles as scratch
+    /// for the ciphertext). Reactor thread. `end` after the peer's close_notify, `truncated` when the socket
+    /// ended without it, `security` for an alert or a bad record, `wouldBlock` once the socket said `EAGAIN`.
     package func read(into buffer: UnsafeMutableRawBufferPointer) -> ByteStreamRead {
         state.withLock { state -> ByteStreamRead in
             if state.closed { return .failed(.system(EBADF)) }
@@ -265,6 +272,9 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     // MARK: Writing
 
+    /// Writes held records first (`wouldBlock` while the socket takes none of them), then encrypts up to
+    /// 256 KiB of the segments in place and writes the records as far as the socket takes them. The thread
+    /// holding the link's writer role. `failed` when the socket broke or OpenSSL refused to encrypt.
     package func write(_ segments: UnsafeBufferPointer<iovec>) -> ByteStreamWrite {
         state.withLock { state -> ByteStreamWrite in
             if state.closed { return .failed(.system(EBADF)) }
