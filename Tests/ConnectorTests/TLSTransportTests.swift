@@ -203,7 +203,8 @@ struct TLSTransportTests {
         let started = ContinuousClock.now
         let rejection = try #require(await server.nextRejection())
         #expect(rejection.code == .timedOut, "\(rejection)")
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Dropped at the deadline, not left open (the test's time limit would end it otherwise).
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(await plain.readUntilClosed().isClosed)
         let good = try await connect(server.port, TLSFixtures.client()).get()
         good.close(sendingFirst: [])

@@ -74,9 +74,17 @@ package enum TLSTransport {
         rejected: @escaping @Sendable (MultiSocketError) -> Void = { _ in },
         accept: @escaping @Sendable (TLSStream, Int32) -> Void
     ) throws(MultiSocketError) -> TLSListener {
-        let context = try makeContext(options, side: .server, library: library)
+        let openSSL = try library().get()
         let resolved = try SystemSocket.resolve(address, passive: true)
         let fd = try StreamTransport.openListeningSocket(address, resolved: resolved, backlog: options.acceptBacklog)
+        // Built after binding, so a port just released is taken back at once (its files take a while).
+        let context: TLSContext
+        do throws(MultiSocketError) {
+            context = try TLSContext(options.tls ?? TLSConfiguration(), side: .server, library: openSSL)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
         var bound = address
         bound.port = SystemSocket.boundPort(fd)
         let listener = TLSListener(fd: fd, address: bound, family: resolved.family, options: options,

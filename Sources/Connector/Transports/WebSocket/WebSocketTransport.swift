@@ -114,9 +114,7 @@ enum WebSocketTransport {
         }
         let path = address.path
         let resolved = try SystemSocket.resolve(address, passive: true)
-        let context = try tls.map { library throws(MultiSocketError) in
-            try TLSTransport.makeContext(options, side: .server, library: library)
-        }
+        let openSSL = try tls.map { library throws(MultiSocketError) in try library().get() }
         let scheme = address.scheme
         return try endpoints.withLock { table throws(MultiSocketError) -> WebSocketListener in
             // Port 0 always asks for a new port; any other port is shared with the listener already on it.
@@ -130,6 +128,16 @@ enum WebSocketTransport {
             }
             let fd = try StreamTransport.openListeningSocket(address, resolved: resolved,
                                                              backlog: options.acceptBacklog)
+            // wss: the TLS context is built after binding, so a port just released is taken back at once.
+            let context: TLSContext?
+            do throws(MultiSocketError) {
+                context = try openSSL.map { library throws(MultiSocketError) in
+                    try TLSContext(options.tls ?? TLSConfiguration(), side: .server, library: library)
+                }
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
             let key = wantedKey ?? SystemSocket.describe(fd, peer: false, scheme: scheme)
             let server = WebSocketServer(fd: fd, key: key, scheme: scheme, family: resolved.family, reactor: reactor,
                                          tls: context)
