@@ -251,7 +251,10 @@ struct TLSTransportTests {
         defer { Task { await server.listener.close() } }
         let client = try await connect(server.port, TLSFixtures.client()).get()
         let accepted = try #require(await server.nextAccepted())
-        let reader = Task.detached { readToEnd(accepted) }
+        // A small send buffer and no reader at first: the stream must hold records back.
+        var small: Int32 = 16384
+        setsockopt(client.descriptor, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var reader: Task<(bytes: [UInt8], end: ByteStreamRead), Never>?
         var random = FastRandom(seed: 13)
         let parts = [random.bytes(7), random.bytes(300_000), random.bytes(1), random.bytes(70_000)]
         let whole = parts.flatMap { $0 }
@@ -277,6 +280,7 @@ struct TLSTransportTests {
             switch result {
             case .wrote(let count): offset += count
             case .wouldBlock:
+                if reader == nil { reader = Task.detached { readToEnd(accepted) } }
                 var waiting = pollfd(fd: client.descriptor, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&waiting, 1, 1000)
             case .failed(let error):
@@ -285,7 +289,7 @@ struct TLSTransportTests {
             }
         }
         client.shutdownWrite()
-        let (bytes, end) = await reader.value
+        let (bytes, end) = try await #require(reader, "the socket never filled up").value
         #expect(bytes == whole)
         #expect(end == .end)
         client.close(sendingFirst: [])

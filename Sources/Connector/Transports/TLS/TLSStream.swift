@@ -315,36 +315,61 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     private enum Flush: Equatable { case done, blocked, failed(ByteStreamError) }
 
-    /// Moves OpenSSL's output to the socket as far as it takes it; what it does not take waits in
-    /// `records`.
+    /// Moves OpenSSL's output to the socket as far as it takes it, in chunks straight from OpenSSL's buffer;
+    /// only what the socket refused is kept, in `records` (at most one chunk), and goes first next time.
     private func flush(_ state: inout State) -> Flush {
-        let pending = library.BIO_ctrl_pending(state.output)
-        if pending > 0 {
-            if state.sent == state.records.count {
-                state.records.removeAll(keepingCapacity: true)
-                state.sent = 0
-            }
-            let start = state.records.count
-            state.records.append(contentsOf: repeatElement(0, count: pending))
-            let read = state.records.withUnsafeMutableBytes {
-                library.BIO_read(state.output, $0.baseAddress! + start, Int32(clamping: pending))
-            }
-            state.records.removeLast(pending - max(0, Int(read)))
-        }
         while state.sent < state.records.count {
-            let count = state.records.withUnsafeBytes { bytes in
-                Glibc.send(descriptor, bytes.baseAddress! + state.sent, bytes.count - state.sent, Int32(MSG_NOSIGNAL))
+            let result = state.records.withUnsafeBytes {
+                send($0.baseAddress! + state.sent, count: $0.count - state.sent)
             }
-            if count > 0 {
-                state.sent += count
-                continue
+            guard case .done(let count) = result else { return result.flush }
+            state.sent += count
+        }
+        state.records.removeAll(keepingCapacity: true)
+        state.sent = 0
+        guard library.BIO_ctrl_pending(state.output) > 0 else { return .done }
+        return withUnsafeTemporaryAllocation(byteCount: Self.flushChunk, alignment: 16) { chunk -> Flush in
+            while true {
+                let count = Int(library.BIO_read(state.output, chunk.baseAddress, Int32(chunk.count)))
+                guard count > 0 else { return .done }
+                var offset = 0
+                while offset < count {
+                    let result = send(chunk.baseAddress! + offset, count: count - offset)
+                    guard case .done(let sent) = result else {
+                        state.records.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<count]))
+                        return result.flush
+                    }
+                    offset += sent
+                }
             }
-            let error = count == 0 ? EAGAIN : cms_errno()
+        }
+    }
+
+    /// The most ciphertext taken out of OpenSSL at once.
+    private static var flushChunk: Int { 64 * 1024 }
+
+    private enum Sent {
+        case done(Int)
+        case blocked
+        case failed(ByteStreamError)
+
+        /// What a flush that stopped here says (not for `done`).
+        var flush: Flush {
+            if case .failed(let error) = self { return .failed(error) }
+            return .blocked
+        }
+    }
+
+    /// One `send(2)` of up to `count` bytes (`EINTR` retried, `MSG_NOSIGNAL`).
+    private func send(_ bytes: UnsafeRawPointer, count: Int) -> Sent {
+        while true {
+            let sent = Glibc.send(descriptor, bytes, count, Int32(MSG_NOSIGNAL))
+            if sent > 0 { return .done(sent) }
+            let error = sent == 0 ? EAGAIN : cms_errno()
             if error == EINTR { continue }
             if error == EAGAIN || error == EWOULDBLOCK { return .blocked }
             return .failed(ByteStreamError(errno: error))
         }
-        return .done
     }
 
     // MARK: Ending
