@@ -47,9 +47,16 @@ private func connect(_ port: UInt16, _ configuration: TLSConfiguration,
     }
 }
 
-/// Reads from `stream` (registered nowhere) until it ends or fails, waiting for the socket with `poll`;
-/// returns what arrived and how it ended.
-private func readToEnd(_ stream: TLSStream) -> (bytes: [UInt8], end: ByteStreamRead) {
+/// What a stream gave until it ended, and how it ended.
+private typealias Reading = (bytes: [UInt8], end: ByteStreamRead)
+
+/// Reads from `stream` (registered nowhere) until it ends or fails, waiting for the socket with `poll` on a
+/// thread of its own (never the cooperative pool's); returns what arrived and how it ended.
+private func readToEnd(_ stream: TLSStream) async -> Reading {
+    await offloaded { blockingReadToEnd(stream) }
+}
+
+private func blockingReadToEnd(_ stream: TLSStream) -> Reading {
     var received: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 8192)
     while true {
@@ -64,8 +71,13 @@ private func readToEnd(_ stream: TLSStream) -> (bytes: [UInt8], end: ByteStreamR
     }
 }
 
-/// Writes all of `bytes` through `stream` as one segment, waiting for the socket with `poll`.
-private func writeAll(_ stream: TLSStream, _ bytes: [UInt8]) {
+/// Writes all of `bytes` through `stream` as one segment, waiting for the socket with `poll` on a thread of
+/// its own.
+private func writeAll(_ stream: TLSStream, _ bytes: [UInt8]) async {
+    await offloaded { blockingWriteAll(stream, bytes) }
+}
+
+private func blockingWriteAll(_ stream: TLSStream, _ bytes: [UInt8]) {
     var offset = 0
     while offset < bytes.count {
         let result = bytes.withUnsafeBytes { buffer -> ByteStreamWrite in
@@ -153,7 +165,7 @@ struct TLSTransportTests {
         // In TLS 1.3 the client finishes first; the server's verdict comes as an alert after.
         switch try await connect(server.port, TLSFixtures.client(certificate)) {
         case .success(let client):
-            let (bytes, end) = readToEnd(client)
+            let (bytes, end) = await readToEnd(client)
             #expect(bytes.isEmpty)
             guard case .failed(.security(let reason)) = end else {
                 Issue.record("the client read \(end), not an alert")
@@ -231,13 +243,13 @@ struct TLSTransportTests {
         let client = try await connect(server.port, TLSFixtures.client()).get()
         let accepted = try #require(await server.nextAccepted())
         let payload = Array(repeating: Array("0123456789".utf8), count: 10_000).flatMap { $0 }
-        writeAll(client, payload)
+        await writeAll(client, payload)
         if closeNotify {
             client.shutdownWrite()
         } else {
             shutdown(client.descriptor, Int32(SHUT_WR))
         }
-        let (bytes, end) = readToEnd(accepted)
+        let (bytes, end) = await readToEnd(accepted)
         #expect(bytes == payload)
         #expect(end == (closeNotify ? .end : .failed(.truncated)))
         client.close(sendingFirst: [])
@@ -254,40 +266,45 @@ struct TLSTransportTests {
         // A small send buffer and no reader at first: the stream must hold records back.
         var small: Int32 = 16384
         setsockopt(client.descriptor, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var reader: Task<(bytes: [UInt8], end: ByteStreamRead), Never>?
         var random = FastRandom(seed: 13)
         let parts = [random.bytes(7), random.bytes(300_000), random.bytes(1), random.bytes(70_000)]
         let whole = parts.flatMap { $0 }
-        var offset = 0
-        while offset < whole.count {
-            // Offer the rest as the original segments, starting mid-segment as a link does.
-            let result = parts[0].withUnsafeBytes { a in parts[1].withUnsafeBytes { b in
-                parts[2].withUnsafeBytes { c in parts[3].withUnsafeBytes { d -> ByteStreamWrite in
-                    var segments: [iovec] = []
-                    var position = 0
-                    for part in [a, b, c, d] {
-                        let end = position + part.count
-                        if end > offset {
-                            let skip = max(0, offset - position)
-                            segments.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress! + skip),
-                                                  iov_len: part.count - skip))
+        // The writing blocks in `poll`: on a thread of its own. The reader starts once the socket is full.
+        let (reader, failure) = await offloaded { () -> (Task<Reading, Never>?, String?) in
+            var reader: Task<Reading, Never>?
+            var offset = 0
+            while offset < whole.count {
+                // Offer the rest as the original segments, starting mid-segment as a link does.
+                let result = parts[0].withUnsafeBytes { a in parts[1].withUnsafeBytes { b in
+                    parts[2].withUnsafeBytes { c in parts[3].withUnsafeBytes { d -> ByteStreamWrite in
+                        var segments: [iovec] = []
+                        var position = 0
+                        for part in [a, b, c, d] {
+                            let end = position + part.count
+                            if end > offset {
+                                let skip = max(0, offset - position)
+                                segments.append(iovec(
+                                    iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress! + skip),
+                                    iov_len: part.count - skip))
+                            }
+                            position = end
                         }
-                        position = end
-                    }
-                    return segments.withUnsafeBufferPointer { client.write($0) }
+                        return segments.withUnsafeBufferPointer { client.write($0) }
+                    } }
                 } }
-            } }
-            switch result {
-            case .wrote(let count): offset += count
-            case .wouldBlock:
-                if reader == nil { reader = Task.detached { readToEnd(accepted) } }
-                var waiting = pollfd(fd: client.descriptor, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&waiting, 1, 1000)
-            case .failed(let error):
-                Issue.record("\(error)")
-                return
+                switch result {
+                case .wrote(let count): offset += count
+                case .wouldBlock:
+                    if reader == nil { reader = Task.detached { await readToEnd(accepted) } }
+                    var waiting = pollfd(fd: client.descriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&waiting, 1, 1000)
+                case .failed(let error):
+                    return (reader, "\(error)")
+                }
             }
+            return (reader, nil)
         }
+        #expect(failure == nil)
         client.shutdownWrite()
         let (bytes, end) = try await #require(reader, "the socket never filled up").value
         #expect(bytes == whole)
