@@ -336,7 +336,13 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
                 while offset < count {
                     let result = send(chunk.baseAddress! + offset, count: count - offset)
                     guard case .done(let sent) = result else {
-                        state.records.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<count]))
+                        // `records` is empty here (it was drained first): one copy of the rest, no per-byte loop.
+                        let rest = count - offset
+                        state.records = [UInt8](unsafeUninitializedCapacity: rest) { buffer, initialized in
+                            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
+                                from: chunk.baseAddress! + offset, byteCount: rest)
+                            initialized = rest
+                        }
                         return result.flush
                     }
                     offset += sent
