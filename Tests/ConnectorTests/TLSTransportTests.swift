@@ -39,12 +39,16 @@ private struct TLSServer: Sendable {
 private func connect(_ port: UInt16, _ configuration: TLSConfiguration,
                      library: @escaping TLSTransport.Library = TLSTransport.system) async throws -> Result<TLSStream, MultiSocketError> {
     let address = try Address("tls+tcp://127.0.0.1:\(port)")
-    return await withCheckedContinuation { continuation in
+    // Handed over through a lock the thread sanitizer sees (it cannot see a continuation's resume).
+    let handOver = Locked<Result<TLSStream, MultiSocketError>?>(nil)
+    await withCheckedContinuation { continuation in
         TLSTransport.connectStream(address, options: PipeOptions(endpoint: EndpointOptions(tls: configuration)),
                                    reactor: streamTestReactor, library: library) { result in
-            continuation.resume(returning: result.map(\.stream))
+            handOver.withLock { $0 = result.map(\.stream) }
+            continuation.resume()
         }
     }
+    return handOver.withLock { $0! }
 }
 
 /// What a stream gave until it ended, and how it ended.
