@@ -118,7 +118,8 @@ let package = Package(
             path: "Tests/SPTests",
             exclude: ["peers"]
         ),
-        .testTarget(name: "MultiSocketCatTests", dependencies: ["MultiSocketCatCore"], path: "Tests/MSCatTests"),
+        .testTarget(name: "MultiSocketCatTests", dependencies: ["MultiSocketCatCore", "MultiSocketTestSupport"],
+                    path: "Tests/MSCatTests"),
         .testTarget(
             name: "MultiSocketSoakTests",
             dependencies: ["MultiSocketSoakKit", "MultiSocketProtocols", "MultiSocketTestSupport"],

@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// The transport conformance suite is every test parameterized over ``suite``: the send/receive matrix,
 /// close without loss, back-pressure, limits, reconnect, switches and every protocol role run over each
-/// entry. ``suite`` holds the four built-in transports and ``abstract``, a transport written outside the
-/// library on its public contract alone, so that contract is tested as the built-ins are.
+/// entry. ``suite`` holds the built-in transports (tls+tcp and wss with the test certificates of
+/// ``TLSFixtures``) and ``abstract``, a transport written outside the library on its public contract alone,
+/// so that contract is tested as the built-ins are.
 public struct ConformanceTransport: Sendable, Hashable, CustomStringConvertible {
     /// The transport's scheme.
     public let scheme: String
@@ -23,6 +24,13 @@ public struct ConformanceTransport: Sendable, Hashable, CustomStringConvertible 
     public static let tcp = ConformanceTransport(scheme: "tcp") { _, _ in "tcp://127.0.0.1:0" }
     /// WebSocket on loopback, port 0, a fresh path.
     public static let ws = ConformanceTransport(scheme: "ws") { "ws://127.0.0.1:0/\($0)-\($1)" }
+    /// TLS over TCP on loopback, port 0, with the test certificates in the address's query
+    /// (``TLSFixtures/query``).
+    public static let tls = ConformanceTransport(scheme: "tls+tcp") { _, _ in
+        "tls+tcp://127.0.0.1:0?\(TLSFixtures.query)"
+    }
+    /// WebSocket over TLS on loopback, port 0, a fresh path, with the test certificates in the query.
+    public static let wss = ConformanceTransport(scheme: "wss") { "wss://127.0.0.1:0/\($0)-\($1)?\(TLSFixtures.query)" }
     /// Linux abstract-namespace Unix sockets (``AbstractSocketTransport``), registered on first use.
     public static let abstract = ConformanceTransport(scheme: AbstractSocketTransport.scheme) {
         AbstractSocketTransport.registerOnce()
@@ -30,7 +38,7 @@ public struct ConformanceTransport: Sendable, Hashable, CustomStringConvertible 
     }
 
     /// The transport conformance suite's transports.
-    public static let suite: [ConformanceTransport] = [.inproc, .ipc, .tcp, .ws, .abstract]
+    public static let suite: [ConformanceTransport] = [.inproc, .ipc, .tcp, .ws, .abstract, .tls, .wss]
 
     private init(scheme: String, makeAddress: @escaping @Sendable (String, String) -> String) {
         self.scheme = scheme
@@ -38,7 +46,7 @@ public struct ConformanceTransport: Sendable, Hashable, CustomStringConvertible 
     }
 
     /// A listen address unique to this process and call: a fresh inproc name, ipc path or abstract name, tcp
-    /// port 0 on loopback, or a fresh ws path on port 0 on loopback.
+    /// or tls+tcp port 0 on loopback, or a fresh ws or wss path on port 0 on loopback.
     public func uniqueAddress(_ label: String = "t") -> String {
         let number = Self.counter.wrappingAdd(1, ordering: .relaxed).newValue
         return makeAddress(label, "\(getpid())-\(number)")

@@ -40,7 +40,7 @@ struct AddressTests {
         #expect(throws: MultiSocketError(.badAddress)) { try Address(text) }
     }
 
-    @Test(arguments: ["udp://h:1", "wss://h:1/x", "inproc.channel://x", "://x"])
+    @Test(arguments: ["udp://h:1", "wsx://h:1/x", "tls+udp://h:1", "inproc.channel://x", "://x"])
     func rejectsUnknownScheme(text: String) {
         #expect(throws: MultiSocketError(.unsupportedScheme)) { try Address(text) }
     }

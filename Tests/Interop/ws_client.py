@@ -2,6 +2,7 @@
 """Interop check: a Python `websockets` client talks to a MultiSocket ws listener.
 
 Usage: ws_client.py ws://127.0.0.1:PORT/path
+       ws_client.py wss://127.0.0.1:PORT/path CAFILE   (TLS, verifying the server against CAFILE)
 
 The listener's socket echoes each message's content back to its source. The client asks for subprotocol
 multisocket.binary, sends multisocket frames (to-one, ttl 16, no path) as binary messages -- one whole, one
@@ -10,6 +11,7 @@ destination id, the same content. Prints OK and exits 0 on success; exits 1 on a
 the websockets package is missing.
 """
 import asyncio
+import ssl
 import struct
 import sys
 
@@ -42,8 +44,9 @@ def check_reply(reply, content):
         raise AssertionError(f"content {reply[12:][:40]!r}..., expected {content[:40]!r}...")
 
 
-async def main(uri):
-    async with connect(uri, subprotocols=["multisocket.binary"], max_size=2 ** 20) as ws:
+async def main(uri, cafile=None):
+    extra = {"ssl": ssl.create_default_context(cafile=cafile)} if cafile else {}
+    async with connect(uri, subprotocols=["multisocket.binary"], max_size=2 ** 20, **extra) as ws:
         if ws.subprotocol != "multisocket.binary":
             raise AssertionError(f"subprotocol {ws.subprotocol!r}")
 
@@ -66,11 +69,11 @@ async def main(uri):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     try:
-        asyncio.run(asyncio.wait_for(main(sys.argv[1]), 30))
+        asyncio.run(asyncio.wait_for(main(*sys.argv[1:]), 30))
     except Exception as error:  # noqa: BLE001 - report anything as a failed check
         print(f"FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         sys.exit(1)

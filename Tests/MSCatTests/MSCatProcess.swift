@@ -1,3 +1,4 @@
+import MultiSocketTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -51,7 +52,7 @@ struct MSCatProcess: Sendable {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
-        try process.run()
+        try ProcessLauncher.run(process)
         identifier = process.processIdentifier
         if let input {
             try inputPipe.fileHandleForWriting.write(contentsOf: input)

@@ -1,3 +1,4 @@
+import MultiSocketTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ struct NngcatTests {
         process.arguments = arguments
         process.standardOutput = Pipe()
         process.standardError = Pipe()
-        try process.run()
+        try ProcessLauncher.run(process)
         return process
     }
 

@@ -63,7 +63,8 @@ struct ReconnectTests {
         let options = SocketOptions(connector: .init(endpoint: .init(
             minReconnectInterval: .milliseconds(5), maxReconnectInterval: .milliseconds(50))))
         let client = Socket(options: options)
-        // tcp and ws need a known free port: take one from the kernel, then let it go just before listening.
+        // tcp, ws, tls+tcp and wss need a known free port: take one from the kernel, then let it go just before
+        // listening.
         let address: String
         var reserved: RefusingTCPPort?
         switch transport {
@@ -73,6 +74,12 @@ struct ReconnectTests {
         case .ws:
             reserved = try RefusingTCPPort()
             address = "ws://127.0.0.1:\(reserved!.port)/bgdial"
+        case .tls:
+            reserved = try RefusingTCPPort()
+            address = "tls+tcp://127.0.0.1:\(reserved!.port)?\(TLSFixtures.query)"
+        case .wss:
+            reserved = try RefusingTCPPort()
+            address = "wss://127.0.0.1:\(reserved!.port)/bgdial?\(TLSFixtures.query)"
         default:
             address = transport.uniqueAddress("bgdial")
         }

@@ -62,7 +62,7 @@ enum Python {
         process.standardInput = running.input
         process.standardOutput = running.output
         process.standardError = running.errors
-        try process.run()
+        try ProcessLauncher.run(process)
         return running
     }
 
@@ -76,7 +76,7 @@ enum Python {
         process.standardOutput = running.output
         process.standardError = running.errors
         do {
-            try process.run()
+            try ProcessLauncher.run(process)
         } catch {
             Issue.record("\(missing): cannot run python3: \(error)")
             return false

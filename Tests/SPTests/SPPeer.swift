@@ -37,7 +37,7 @@ struct SPPeer: @unchecked Sendable {
         process.standardInput = peer.input
         process.standardOutput = peer.output
         process.standardError = peer.errors
-        try process.run()
+        try ProcessLauncher.run(process)
         return peer
     }
 

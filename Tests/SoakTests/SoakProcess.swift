@@ -36,7 +36,7 @@ final class SoakProcess: Sendable {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLauncher.run(process)
         identifier = process.processIdentifier
         exit = Task {
             for await code in statuses { return code }

@@ -19,7 +19,7 @@ enum Node {
         let output = Foundation.Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
+        try ProcessLauncher.run(process)
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 let printed = output.fileHandleForReading.readDataToEndOfFile()

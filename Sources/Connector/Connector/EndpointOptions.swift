@@ -44,6 +44,12 @@ public struct EndpointOptions: Sendable, Hashable {
     /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
     /// `nil` serves none. Ignored by other transports and by dialers. Not settable from the query.
     public var webResources: WebResources? = nil
+    /// How `tls+tcp://` and `wss://` endpoints secure their connections; other transports ignore it. `nil`
+    /// (the default): a dialer verifies servers against the system's trust store, a listener has no
+    /// certificate (and fails to open). Query: `tlsVerify`, `tlsServerName`, `tlsCAFile`,
+    /// `tlsCertificateFile`, `tlsKeyFile`, `tlsRequireClientCertificate`, `tlsHandshakeTimeout` (each sets
+    /// one field of ``TLSConfiguration``, starting from the default when there is none).
+    public var tls: TLSConfiguration?
 
     /// Creates options; every parameter has the documented default.
     public init(
@@ -56,7 +62,8 @@ public struct EndpointOptions: Sendable, Hashable {
         tcpKeepAlive: Bool = true,
         partialFrameTimeout: Duration? = .seconds(30),
         acceptBacklog: Int = Int(SOMAXCONN),
-        spProtocol: UInt16? = nil
+        spProtocol: UInt16? = nil,
+        tls: TLSConfiguration? = nil
     ) {
         self.reconnect = reconnect
         self.minReconnectInterval = minReconnectInterval
@@ -68,6 +75,7 @@ public struct EndpointOptions: Sendable, Hashable {
         self.partialFrameTimeout = partialFrameTimeout
         self.acceptBacklog = acceptBacklog
         self.spProtocol = spProtocol
+        self.tls = tls
     }
 
     /// These options with `query` applied over them, item by item.
@@ -118,7 +126,48 @@ public struct EndpointOptions: Sendable, Hashable {
         "spProtocol": { options, item throws(MultiSocketError) in
             options.spProtocol = item.value == "none" ? nil : try protocolNumber(item)
         },
+        "tlsVerify": { options, item throws(MultiSocketError) in
+            let verify = try flag(item)
+            options.tls(set: { $0.verifyPeer = verify })
+        },
+        "tlsRequireClientCertificate": { options, item throws(MultiSocketError) in
+            let require = try flag(item)
+            options.tls(set: { $0.requireClientCertificate = require })
+        },
+        "tlsServerName": { options, item throws(MultiSocketError) in
+            let name = try text(item)
+            options.tls(set: { $0.serverName = name })
+        },
+        "tlsCAFile": { options, item throws(MultiSocketError) in
+            let path = try text(item)
+            options.tls(set: { $0.trustRoots = .certificates(.file(path)) })
+        },
+        "tlsCertificateFile": { options, item throws(MultiSocketError) in
+            let path = try text(item)
+            options.tls(set: { $0.certificateChain = .file(path) })
+        },
+        "tlsKeyFile": { options, item throws(MultiSocketError) in
+            let path = try text(item)
+            options.tls(set: { $0.privateKey = .file(path) })
+        },
+        "tlsHandshakeTimeout": { options, item throws(MultiSocketError) in
+            let timeout = try duration(item, orNone: false)
+            options.tls(set: { $0.handshakeTimeout = timeout })
+        },
     ]
+
+    /// Changes one field of ``tls``, starting from the default configuration when there is none.
+    private mutating func tls(set change: (inout TLSConfiguration) -> Void) {
+        var configuration = tls ?? TLSConfiguration()
+        change(&configuration)
+        tls = configuration
+    }
+
+    /// A non-empty value taken as it is (a path or a name).
+    private static func text(_ item: Address.QueryItem) throws(MultiSocketError) -> String {
+        guard !item.value.isEmpty else { throw invalid(item, "a non-empty value") }
+        return item.value
+    }
 
     private static func invalid(_ item: Address.QueryItem, _ expected: String) -> MultiSocketError {
         MultiSocketError(.badAddress, "option '\(item.name)' has value '\(item.value)'; expected \(expected)")

@@ -18,6 +18,10 @@ public final class MessagePipe: Sendable, CustomStringConvertible {
     public var localAddress: String { link.localAddress }
     /// The remote end's address.
     public var remoteAddress: String { link.remoteAddress }
+    /// The peer's certificate when TLS verified one (`tls+tcp://`, `wss://`: a dialer's server, a mutual-TLS
+    /// listener's client), else `nil`: read it in `SocketOptions.pipeVeto` to admit or refuse a peer by its
+    /// subject or alternative names. Any thread.
+    public var peerCertificate: PeerCertificate? { link.peerCertificate }
 
     package let link: any PipeLink
 

@@ -24,4 +24,11 @@ package protocol PipeLink: AnyObject, Sendable {
     var localAddress: String { get }
     /// The address of the other end, as text.
     var remoteAddress: String { get }
+    /// The peer's verified certificate, when the link's stream verified one (TLS). Any thread.
+    var peerCertificate: PeerCertificate? { get }
+}
+
+extension PipeLink {
+    /// `nil`: the link's transport verifies no certificate.
+    package var peerCertificate: PeerCertificate? { nil }
 }

@@ -1,6 +1,6 @@
 /// The process-wide table of transports, keyed by scheme: what ``Address`` parsing, dialing and listening
-/// look up. tcp, ipc, ws, inproc and the Scalability Protocols wire (sp+tcp, sp+ipc, sp+ws) are registered
-/// from the start.
+/// look up. tcp, ipc, ws, inproc, tls+tcp, wss and the Scalability Protocols wire (sp+tcp, sp+ipc, sp+ws,
+/// sp+tls+tcp) are registered from the start.
 ///
 /// Every member may be called from any thread; the table sits behind a lock held only to read or replace
 /// an entry.
@@ -9,8 +9,8 @@ public enum Transports {
         uniqueKeysWithValues: builtIn.flatMap { transport in transport.schemes.map { ($0, transport) } }
     ))
     private static var builtIn: [any Transport] {
-        [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport(),
-         SPTransport.tcp, SPTransport.ipc, WSTransport.sp]
+        [SocketStreamTransport.tcp, SocketStreamTransport.ipc, WSTransport(), InprocTransport(), TLSTCPTransport(),
+         WSTransport.secure, SPTransport.tcp, SPTransport.ipc, WSTransport.sp, SPTLSTransport()]
     }
 
     /// Registers `transport` for each of its ``Transport/schemes``, replacing whatever served them before

@@ -68,4 +68,13 @@ public protocol ByteStream: AnyObject, Sendable {
     /// frame; may be empty). A TLS stream sends close_notify after it. Reactor thread, no write under way,
     /// called once; the descriptor is no longer registered with the reactor.
     func close(sendingFirst goodbye: [UInt8])
+
+    /// The peer's verified certificate, for a stream that verified one (TLS); `nil` otherwise. Any thread;
+    /// constant once the stream is handed to the library.
+    var peerCertificate: PeerCertificate? { get }
+}
+
+extension ByteStream {
+    /// `nil`: the stream knows nothing of its peer's identity.
+    public var peerCertificate: PeerCertificate? { nil }
 }

@@ -81,6 +81,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     let localAddress: String
     let remoteAddress: String
     let isRaw: Bool
+    /// The stream's verified peer certificate (TLS), read once when the link is made.
+    let peerCertificate: PeerCertificate?
     /// All the link's I/O goes through it; its descriptor is registered with `reactor`.
     private let stream: any ByteStream
     /// A read that does not fill the buffer empties the stream (it holds nothing beyond the kernel's queue).
@@ -146,6 +148,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
          remoteAddress: String, alreadyRead: [UInt8] = []) {
         self.stream = stream
         self.shortReadDrains = !stream.holdsReadBytes
+        self.peerCertificate = stream.peerCertificate
         self.reactor = reactor
         self.framing = framing
         self.outbound = Locked(Outbound(framing: framing), rank: .linkOutput)

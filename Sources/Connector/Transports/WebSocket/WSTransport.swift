@@ -1,22 +1,31 @@
-/// The ws transport (`ws://host:port/path`, RFC 6455), served by ``WebSocketTransport``. The path defaults
-/// to `/` and goes into the HTTP request line, so it has no space, control character or `#`.
+/// The ws transport (`ws://host:port/path`, RFC 6455) and, over TLS, wss (`wss://host:port/path`), served by
+/// ``WebSocketTransport``. The path defaults to `/` and goes into the HTTP request line, so it has no space,
+/// control character or `#`. wss runs the TLS handshake (``TLSTransport``, configured by
+/// ``EndpointOptions/tls``) before the upgrade; everything after is the same.
 ///
 /// ``sp`` is the Scalability Protocols ws mapping (`sp+ws://host:port/path`, sp-websocket-mapping): the
 /// subprotocol names the SP protocol (`rep.sp.nanomsg.org`; a client asks for its peer's, a listener accepts
-/// its own) and each binary message carries one SP message (``SPMessageCodec``). Both share ports.
+/// its own) and each binary message carries one SP message (``SPMessageCodec``). ws and sp+ws share ports.
 struct WSTransport: Transport {
+    /// wss: the WebSocket transport over TLS, loading OpenSSL at its first dial or listen.
+    static let secure = WSTransport(scheme: "wss", tls: TLSTransport.system)
     /// `sp+ws://host:port/path`.
-    static let sp = WSTransport(scalabilityProtocols: true)
+    static let sp = WSTransport(scheme: "sp+ws", scalabilityProtocols: true)
 
+    let schemes: [String]
+    /// How a wss transport loads OpenSSL; `nil` for ws and sp+ws.
+    private let tls: TLSTransport.Library?
     /// Whether this is the SP mapping.
     private let scalabilityProtocols: Bool
 
-    /// The multisocket ws transport; `scalabilityProtocols` makes the SP mapping.
-    init(scalabilityProtocols: Bool = false) {
+    /// ws, or the transport for `scheme` over TLS when `tls` loads OpenSSL (a test gives one that fails), or
+    /// the SP mapping with `scalabilityProtocols`.
+    init(scheme: String = "ws", tls: TLSTransport.Library? = nil, scalabilityProtocols: Bool = false) {
+        schemes = [scheme]
+        self.tls = tls
         self.scalabilityProtocols = scalabilityProtocols
     }
 
-    var schemes: [String] { [scalabilityProtocols ? "sp+ws" : "ws"] }
     var addressForm: AddressForm { .network(defaultPath: "/") }
 
     /// Rejects a path that cannot go into an HTTP request line, and for sp+ws what ``SPTransport`` rejects.
@@ -27,8 +36,8 @@ struct WSTransport: Transport {
         }
     }
 
-    /// Connects and performs the client handshake without blocking; `completion` runs once, on the reactor
-    /// thread or the caller's.
+    /// Connects (and for wss completes the TLS handshake), then performs the client handshake without
+    /// blocking; `completion` runs once, on the reactor thread or the caller's.
     func dial(
         _ address: Address,
         options: PipeOptions,
@@ -41,20 +50,22 @@ struct WSTransport: Transport {
         } catch {
             return completion(.failure(error))
         }
-        WebSocketTransport.dial(address, options: marked, reactor: reactor) {
+        WebSocketTransport.dial(address, options: marked, reactor: reactor, tls: tls) {
             completion($0.map(TransportConnection.link))
         }
     }
 
-    /// Listens on the address's path, sharing its host and port with other ws listeners of this process;
-    /// connections that complete the handshake go to `accept` on the reactor thread.
+    /// Listens on the address's path, sharing its host and port with other listeners of the same scheme in
+    /// this process; connections that complete the handshakes go to `accept` on the reactor thread.
     func listen(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,
         accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        try WebSocketTransport.listen(address, options: wireOptions(options), reactor: reactor) { accept(.link($0)) }
+        try WebSocketTransport.listen(address, options: wireOptions(options), reactor: reactor, tls: tls) {
+            accept(.link($0))
+        }
     }
 
     /// `options` marked with this transport's wire.

@@ -2,24 +2,32 @@ import CMultiSocketShims
 import Glibc
 import Synchronization
 
-/// The listening socket of one ws endpoint, shared by its paths: accepts on the reactor thread and runs
-/// each connection's handshake (a ``WebSocketServerPreamble`` run by a ``PreambleDriver``), then hands the
-/// connection to the listener of the path it asked for.
+/// The listening socket of one ws or wss endpoint, shared by its paths: accepts on the reactor thread and
+/// runs each connection's handshakes — for wss the TLS handshake (``TLSHandshake``) first, then the
+/// WebSocket one (a ``WebSocketServerPreamble`` run by a ``PreambleDriver``) over the TLS stream — and
+/// hands the connection to the listener of the path it asked for. A connection failing either is closed.
 final class WebSocketServer: ReactorHandler, @unchecked Sendable {
     let key: String
+    let scheme: String
     let family: Int32
     let reactor: Reactor
     private let fd: Int32
     private let closed = Atomic(false)
     /// Handshakes under way, by a number of their own. Reactor thread only (checked).
     private var handshakes: [UInt64: PreambleDriver<WebSocketServerPreamble>] = [:]
+    /// TLS handshakes under way (wss), by a number of their own. Reactor thread only (checked).
+    private var tlsHandshakes: [UInt64: TLSHandshake] = [:]
+    /// The TLS context of a wss endpoint; `nil` for ws.
+    private let tls: TLSContext?
     private var nextHandshake: UInt64 = 0
     /// Retries accepting after the process ran out of descriptors. Reactor thread only (checked).
     private var retry = AcceptRetry()
 
-    init(fd: Int32, key: String, family: Int32, reactor: Reactor) {
+    init(fd: Int32, key: String, scheme: String, family: Int32, reactor: Reactor, tls: TLSContext?) {
         self.fd = fd
         self.key = key
+        self.scheme = scheme
+        self.tls = tls
         self.family = family
         self.reactor = reactor
     }
@@ -35,6 +43,7 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
     private func acceptPending() {
         reactor.assertInReactor()
         retry.acceptPending(fd, on: reactor, while: { !closed.load(ordering: .acquiring) }) { connection in
+            if let tls { return startTLS(connection, tls) }
             startHandshake(SocketStream(descriptor: connection))
         } retry: { [weak self] in
             guard let self, !closed.load(ordering: .acquiring) else { return }
@@ -42,8 +51,35 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
         }
     }
 
-    /// Runs the handshake of a connection just accepted. Reactor thread.
-    private func startHandshake(_ stream: SocketStream) {
+    /// Runs the TLS handshake of a wss connection just accepted, then its WebSocket handshake. Reactor
+    /// thread.
+    private func startTLS(_ connection: Int32, _ tls: TLSContext) {
+        reactor.assertInReactor()
+        let stream: TLSStream
+        do {
+            stream = try tls.makeStream(descriptor: connection, host: nil)
+        } catch {
+            Glibc.close(connection)
+            return
+        }
+        let id = nextHandshake
+        nextHandshake += 1
+        let handshake = TLSHandshake(
+            stream: stream, reactor: reactor, timeout: tls.configuration.handshakeTimeout,
+            peer: SystemSocket.describe(connection, peer: true, scheme: scheme)
+        ) { [self] result in
+            reactor.assertInReactor()
+            tlsHandshakes[id] = nil
+            guard case .success = result else { return }
+            guard !closed.load(ordering: .acquiring) else { return stream.close(sendingFirst: []) }
+            startHandshake(stream)
+        }
+        tlsHandshakes[id] = handshake
+        handshake.start()
+    }
+
+    /// Runs the WebSocket handshake of a connection just accepted (for wss, just secured). Reactor thread.
+    private func startHandshake(_ stream: any ByteStream) {
         reactor.assertInReactor()
         let id = nextHandshake
         nextHandshake += 1
@@ -59,13 +95,14 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
 
     /// Gives a connection whose handshake completed to its path's listener — unless the path stopped listening
     /// while the response was written (its port lives on for others): then it is closed. Reactor thread.
-    private func handOff(_ stream: SocketStream, to route: WebSocketTransport.Route, path: String, leftover: [UInt8]) {
+    private func handOff(_ stream: any ByteStream, to route: WebSocketTransport.Route, path: String,
+                         leftover: [UInt8]) {
         reactor.assertInReactor()
         guard WebSocketTransport.route(key, path)?.listener === route.listener else {
             return stream.close(sendingFirst: [])
         }
         let link = WebSocketTransport.makeLink(
-            stream: stream, family: family, role: .server, path: path, options: route.options,
+            stream: stream, family: family, scheme: scheme, role: .server, path: path, options: route.options,
             reactor: reactor.nextForPipe(),
             alreadyRead: leftover
         )
@@ -82,6 +119,7 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
                 reactor.deregister(fd, handler: self)
                 Glibc.close(fd)
                 for handshake in Array(handshakes.values) { handshake.cancel() }
+                for handshake in Array(tlsHandshakes.values) { handshake.cancel() }
                 continuation.resume()
             }
         }

@@ -19,49 +19,60 @@ enum WebSocketTransport {
 
     // MARK: Dialing
 
-    /// Connects to `address`, then performs the client handshake; `completion` runs once, on the reactor
-    /// thread or the caller's.
+    /// Connects to `address` — over TLS first when `tls` gives OpenSSL's loader (wss) —, then performs the
+    /// client handshake; `completion` runs once, on the reactor thread or the caller's.
     static func dial(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,
+        tls: TLSTransport.Library? = nil,
         completion: @escaping @Sendable (Result<any PipeLink, MultiSocketError>) -> Void
     ) {
         guard let port = address.port, let host = address.host else {
-            completion(.failure(MultiSocketError(.badAddress, "'\(address)' is not a ws address")))
+            completion(.failure(MultiSocketError(.badAddress, "'\(address)' is not a \(address.scheme) address")))
             return
         }
         let path = address.path
         let shownHost = host == "*" ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
+        let upgrade: @Sendable (any ByteStream, Int32) -> Void = { stream, family in
+            let preamble = WebSocketClientPreamble(
+                address: address, host: "\(shownHost):\(port)", path: path, options: options)
+            let driver = PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
+                completion(result.map { done -> any PipeLink in
+                    makeLink(stream: stream, family: family, scheme: address.scheme, role: .client, path: path,
+                             options: options, reactor: reactor, alreadyRead: done.leftover)
+                })
+            }
+            reactor.execute { driver.start() }
+        }
+        if let tls {
+            TLSTransport.connectStream(address, options: options, reactor: reactor, library: tls) { result in
+                switch result {
+                case .failure(let error): completion(.failure(error))
+                case .success(let connected): upgrade(connected.stream, connected.family)
+                }
+            }
+            return
+        }
         StreamTransport.connectSocket(address, reactor: reactor) { result in
             switch result {
-            case .failure(let error):
-                completion(.failure(error))
-            case .success(let connected):
-                let stream = SocketStream(descriptor: connected.fd)
-                let preamble = WebSocketClientPreamble(
-                    address: address, host: "\(shownHost):\(port)", path: path, options: options)
-                let driver = PreambleDriver(preamble: preamble, stream: stream, reactor: reactor) { result in
-                    completion(result.map { done -> any PipeLink in
-                        makeLink(stream: stream, family: connected.family, role: .client, path: path,
-                                 options: options, reactor: reactor, alreadyRead: done.leftover)
-                    })
-                }
-                reactor.execute { driver.start() }
+            case .failure(let error): completion(.failure(error))
+            case .success(let connected): upgrade(SocketStream(descriptor: connected.fd), connected.family)
             }
         }
     }
 
-    /// The link over `stream` once its handshake completed, as `role`, for `path`; `alreadyRead` holds the
-    /// bytes that arrived after the handshake (the first frames). Reactor thread.
+    /// The link over `stream` once its handshake completed, as `role`, for `path`, with addresses in
+    /// `scheme` (ws or wss); `alreadyRead` holds the bytes that arrived after the handshake (the first
+    /// frames). Reactor thread.
     static func makeLink(
-        stream: any ByteStream, family: Int32, role: WebSocketFraming.Role, path: String, options: PipeOptions,
-        reactor: Reactor, alreadyRead: [UInt8]
+        stream: any ByteStream, family: Int32, scheme: String, role: WebSocketFraming.Role, path: String,
+        options: PipeOptions, reactor: Reactor, alreadyRead: [UInt8]
     ) -> StreamLink<WebSocketFraming> {
         let fd = stream.descriptor
         SystemSocket.configureConnected(fd, family: family, options: options)
-        let local = SystemSocket.describe(fd, peer: false, scheme: "ws")
-        let remote = SystemSocket.describe(fd, peer: true, scheme: "ws")
+        let local = SystemSocket.describe(fd, peer: false, scheme: scheme)
+        let remote = SystemSocket.describe(fd, peer: true, scheme: scheme)
         return StreamLink(
             stream: stream, reactor: reactor, options: options, framing: WebSocketFraming(role: role, options: options),
             localAddress: role == .server ? local + path : local,
@@ -87,21 +98,27 @@ enum WebSocketTransport {
     /// Bound endpoints by their address (`ws://ip:port`, no path).
     private static let endpoints = Locked<[String: Endpoint]>([:])
 
-    /// Listens on `address`'s path, binding its host and port unless another ws listener in this process
-    /// already has; each connection that completes the handshake for this path is handed to `accept` on
-    /// the reactor thread.
+    /// Listens on `address`'s path, binding its host and port unless another listener of the same scheme
+    /// in this process already has; each connection that completes the handshake for this path is handed to
+    /// `accept` on the reactor thread. With `tls` (wss), a new endpoint runs the TLS handshake first, with the
+    /// options' ``EndpointOptions/tls`` (a shared port keeps the configuration of its first listener).
     static func listen(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,
+        tls: TLSTransport.Library? = nil,
         accept: @escaping @Sendable (any PipeLink) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        guard let port = address.port else { throw MultiSocketError(.badAddress, "'\(address)' is not a ws address") }
+        guard let port = address.port else {
+            throw MultiSocketError(.badAddress, "'\(address)' is not a \(address.scheme) address")
+        }
         let path = address.path
         let resolved = try SystemSocket.resolve(address, passive: true)
+        let openSSL = try tls.map { library throws(MultiSocketError) in try library().get() }
+        let scheme = address.scheme
         return try endpoints.withLock { table throws(MultiSocketError) -> WebSocketListener in
             // Port 0 always asks for a new port; any other port is shared with the listener already on it.
-            let wantedKey = port == 0 ? nil : endpointKey(resolved)
+            let wantedKey = port == 0 ? nil : endpointKey(resolved, scheme: scheme)
             if let key = wantedKey, var endpoint = table[key] {
                 guard endpoint.routes[path] == nil else { throw MultiSocketError(.addressInUse, "\(address)") }
                 let listener = WebSocketListener(key: key, path: path, address: address)
@@ -111,8 +128,19 @@ enum WebSocketTransport {
             }
             let fd = try StreamTransport.openListeningSocket(address, resolved: resolved,
                                                              backlog: options.acceptBacklog)
-            let key = wantedKey ?? SystemSocket.describe(fd, peer: false, scheme: "ws")
-            let server = WebSocketServer(fd: fd, key: key, family: resolved.family, reactor: reactor)
+            // wss: the TLS context is built after binding, so a port just released is taken back at once.
+            let context: TLSContext?
+            do throws(MultiSocketError) {
+                context = try openSSL.map { library throws(MultiSocketError) in
+                    try TLSContext(options.tls ?? TLSConfiguration(), side: .server, library: library)
+                }
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
+            let key = wantedKey ?? SystemSocket.describe(fd, peer: false, scheme: scheme)
+            let server = WebSocketServer(fd: fd, key: key, scheme: scheme, family: resolved.family, reactor: reactor,
+                                         tls: context)
             var bound = address
             bound.port = SystemSocket.boundPort(fd)
             let listener = WebSocketListener(key: key, path: path, address: bound)
@@ -148,9 +176,9 @@ enum WebSocketTransport {
         }
     }
 
-    private static func endpointKey(_ resolved: SystemSocket.Resolved) -> String {
+    private static func endpointKey(_ resolved: SystemSocket.Resolved, scheme: String) -> String {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: resolved.storage.prefix($0.count)) }
-        return SystemSocket.describe(storage, scheme: "ws")
+        return SystemSocket.describe(storage, scheme: scheme)
     }
 }
