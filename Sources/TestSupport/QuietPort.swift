@@ -36,9 +36,13 @@ public enum QuietPort {
     /// by a ``free()`` port; an address without a port 0 comes back as it is.
     /// - Throws: as ``free()``.
     public static func replacingPortZero(in address: String) throws -> String {
-        guard let range = address.range(of: ":0/") ?? address.range(of: ":0", options: .anchored.union(.backwards))
-        else { return address }
-        let replacement = address[range].hasSuffix("/") ? ":\(try free())/" : ":\(try free())"
-        return address.replacingCharacters(in: range, with: replacement)
+        // The port is the ":0" that ends the address or comes right before its path or query.
+        for suffix in [":0/", ":0?"] {
+            if let range = address.range(of: suffix) {
+                return address.replacingCharacters(in: range, with: ":\(try free())\(suffix.last!)")
+            }
+        }
+        guard address.hasSuffix(":0") else { return address }
+        return String(address.dropLast(2)) + ":\(try free())"
     }
 }
