@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
         // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
-        // package graph). `Demo` alone keeps its short name, for `swift run Demo`.
+        // package graph). `Demo` and `TalkWeb` keep their short names, for `swift run Demo` and `swift run TalkWeb`.
         .executable(name: "Demo", targets: ["MultiSocketDemo"]),
         .executable(name: "MultiSocketReqRep", targets: ["MultiSocketReqRep"]),
         .executable(name: "MultiSocketPubSub", targets: ["MultiSocketPubSub"]),
@@ -23,7 +23,7 @@ let package = Package(
         .executable(name: "MultiSocketSurvey", targets: ["MultiSocketSurvey"]),
         .executable(name: "MultiSocketSwitchChain", targets: ["MultiSocketSwitchChain"]),
         .executable(name: "MultiSocketSPBridge", targets: ["MultiSocketSPBridge"]),
-        .executable(name: "MultiSocketTalkWeb", targets: ["MultiSocketTalkWeb"]),
+        .executable(name: "TalkWeb", targets: ["MultiSocketTalkWeb"]),
         .executable(name: "msperf", targets: ["MultiSocketPerf"]),
         .executable(name: "mscat", targets: ["MultiSocketCat"]),
         .executable(name: "soak", targets: ["MultiSocketSoak"]),

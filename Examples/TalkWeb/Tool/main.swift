@@ -1,9 +1,9 @@
 // TalkWeb: a Swift Talk server that serves a page and `multisocket.js` on its ws port, and talks with the
 // page both ways.
 //
-//   swift run MultiSocketTalkWeb                  self-check: serve on a free port, drive headless Chromium through the
+//   swift run TalkWeb                  self-check: serve on a free port, drive headless Chromium through the
 //                                      page, print what happened, exit 0 when every exchange succeeded
-//   swift run MultiSocketTalkWeb serve HOST:PORT  serve http://HOST:PORT/talk/ until interrupted
+//   swift run TalkWeb serve HOST:PORT  serve http://HOST:PORT/talk/ until interrupted
 import Foundation
 import MultiSocketTalk
 import MultiSocketTalkWebKit
