@@ -90,7 +90,7 @@ struct ReqRepTests {
         async let later = thrown { _ = try await req.request(bytes("later"), timeout: .milliseconds(300)) }
         #expect(code(await near) == .timedOut)
         #expect(code(await later) == .timedOut)
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(25), "the near deadlines fired long before the far one (50 s)")
         #expect(req.pendingRequests == 1)
         await req.close()
         #expect(code(await thrown { _ = try await far.value }) == .closed)
