@@ -66,7 +66,7 @@ struct ByteStreamTests {
 
     /// Several segments go out in order in one call; a full kernel buffer takes part of them, then nothing
     /// (`wouldBlock`), and the rest follows once the peer reads.
-    @Test func gatheredWriteTakesSegmentsInOrderAndPartly() throws {
+    @Test func gatheredWriteTakesSegmentsInOrderAndPartly() async throws {
         let (a, b) = try socketPair()
         defer { close(a) }
         var small: Int32 = 4096
@@ -97,7 +97,7 @@ struct ByteStreamTests {
                 }
             }
             if sawWouldBlock || offset == expected.count {
-                received += try #require(readExactly(a, min(65536, offset - received.count)))
+                received += try #require(await readExactly(a, min(65536, offset - received.count)))
             }
         }
         #expect(sawWouldBlock)
@@ -115,23 +115,23 @@ struct ByteStreamTests {
         return vectors.withUnsafeBufferPointer { stream.write($0) }
     }
 
-    @Test func shutdownEndsTheWriteSideOnly() throws {
+    @Test func shutdownEndsTheWriteSideOnly() async throws {
         let (a, b) = try socketPair()
         defer { close(a) }
         let stream = SocketStream(descriptor: b)
         stream.shutdownWrite()
-        #expect(readsEnd(a))
+        #expect(await readsEnd(a))
         try writeAll(a, [42])
         #expect(read(stream) == (.bytes(1), [42]))
         stream.close(sendingFirst: [])
     }
 
-    @Test func closeSendsTheGoodbyeFirst() throws {
+    @Test func closeSendsTheGoodbyeFirst() async throws {
         let (a, b) = try socketPair()
         defer { close(a) }
         let stream = SocketStream(descriptor: b)
         stream.close(sendingFirst: [0x88, 0x00])
-        #expect(readExactly(a, 2) == [0x88, 0x00])
-        #expect(readsEnd(a))
+        #expect(await readExactly(a, 2) == [0x88, 0x00])
+        #expect(await readsEnd(a))
     }
 }

@@ -47,7 +47,7 @@ struct PreambleDriverTests {
         let stream = SocketStream(descriptor: b)
         let done = try await run(FixedHeaderPreamble(protocolID: 0x31, expectedPeer: 0x30), over: stream).get()
         #expect(done.leftover == first + second[..<50])
-        #expect(readExactly(peer, 8) == FixedHeaderPreamble.header(0x31))
+        #expect(await readExactly(peer, 8) == FixedHeaderPreamble.header(0x31))
 
         let link = StreamLink(stream: stream, reactor: streamTestReactor, options: streamTestOptions,
                               framing: MultiSocketFraming(options: streamTestOptions), localAddress: "test://b",
@@ -70,8 +70,8 @@ struct PreambleDriverTests {
         preamble.refusalLinger = .seconds(60)
         let stream = SocketStream(descriptor: b)
         let outcome = Task { await run(preamble, over: stream) }
-        #expect(readExactly(peer, 10) == FixedHeaderPreamble.header(0x31) + Array("NO".utf8))
-        #expect(readsEnd(peer))
+        #expect(await readExactly(peer, 10) == FixedHeaderPreamble.header(0x31) + Array("NO".utf8))
+        #expect(await readsEnd(peer))
         close(peer)
         let result = try await withTimeout(10, "the refusal to end") { await outcome.value }
         #expect(throws: MultiSocketError.self) { try result.get() }
@@ -103,8 +103,8 @@ struct PreambleDriverTests {
         }
         #expect(error.code == .timedOut)
         #expect(ContinuousClock.now - started >= .milliseconds(150))
-        #expect(readExactly(peer, 8) == FixedHeaderPreamble.header(0x31))
-        #expect(readsEnd(peer))
+        #expect(await readExactly(peer, 8) == FixedHeaderPreamble.header(0x31))
+        #expect(await readsEnd(peer))
     }
 
     /// A link over a stream that holds bytes it read ahead (no readiness event comes for them) and takes 5
@@ -130,7 +130,7 @@ struct PreambleDriverTests {
             return
         }
         let expected = try frame(reply)
-        #expect(readExactly(peer, expected.count) == expected)
+        #expect(await readExactly(peer, expected.count) == expected)
         link.close()
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 @_spi(Internals) @testable import MultiSocketConnector
+import MultiSocketTestSupport
 import Testing
 
 /// A connected pair of non-blocking Unix stream sockets, closed by the test that made it.
@@ -17,8 +18,13 @@ func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
 }
 
 /// Reads from the non-blocking socket `fd` until `count` bytes arrived or the stream ended, waiting for each
-/// chunk with `poll` (no sleeping); `nil` when it ended before. The caller bounds the wait with a time limit.
-func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
+/// chunk with `poll` (no sleeping) on a thread of its own, never a cooperative-pool thread that other tests'
+/// tasks need; `nil` when it ended before. The caller bounds the wait with a time limit.
+func readExactly(_ fd: Int32, _ count: Int) async -> [UInt8]? {
+    await offloaded { blockingReadExactly(fd, count) }
+}
+
+private func blockingReadExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
     var received: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while received.count < count {
@@ -34,8 +40,13 @@ func readExactly(_ fd: Int32, _ count: Int) -> [UInt8]? {
     return received
 }
 
-/// Whether the peer of `fd` ended the stream, waiting for it with `poll` (bytes before the end are discarded).
-func readsEnd(_ fd: Int32) -> Bool {
+/// Whether the peer of `fd` ended the stream, waiting for it with `poll` on a thread of its own (bytes before
+/// the end are discarded).
+func readsEnd(_ fd: Int32) async -> Bool {
+    await offloaded { blockingReadsEnd(fd) }
+}
+
+private func blockingReadsEnd(_ fd: Int32) -> Bool {
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {
         var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
