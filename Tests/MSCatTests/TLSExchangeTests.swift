@@ -1,11 +1,12 @@
 import Foundation
+import MultiSocket
 import MultiSocketTestSupport
 import Testing
 
 /// `mscat` processes over TLS with the test certificates (`Tests/Fixtures/TLS`): the listener presents the
 /// server certificate, the dialer trusts the test CA (`--cacert`) or nothing (`--insecure`), or the wrong CA
-/// and fails. Ports come from ``NngcatTests/freePort()`` (the dialer is started after the listener, with
-/// `--async`, so it retries until the listener is up).
+/// and fails. Ports of mscat listeners come from `QuietPort.free()` (the dialer is started after the
+/// listener, with `--async`, so it retries until the listener is up).
 @Suite("mscat over TLS", .serialized, .timeLimit(.minutes(1)))
 struct TLSExchangeTests {
     private static let certificate = TLSFixtures.path("server.pem")
@@ -15,7 +16,7 @@ struct TLSExchangeTests {
     @Test("req --dial tls+tcp:// with --cacert, rep --listen with --cert and --key",
           arguments: ["tls+tcp", "sp+tls+tcp"])
     func requestReply(_ scheme: String) async throws {
-        let address = "\(scheme)://127.0.0.1:\(try NngcatTests.freePort())"
+        let address = "\(scheme)://127.0.0.1:\(try QuietPort.free())"
         let rep = try MSCatProcess(["--rep", "--listen", address, "--cert", Self.certificate, "--key", Self.key,
                                     "-D", "pong", "-A", "--count", "1", "--recv-timeout", "30"])
         let req = try await MSCatProcess.run(["--req", "--dial", address, "--async", "--cacert", Self.authority,
@@ -35,7 +36,7 @@ struct TLSExchangeTests {
             + String(contentsOfFile: Self.key, encoding: .utf8)
         try pem.write(toFile: combined, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: combined) }
-        let address = "wss://127.0.0.1:\(try NngcatTests.freePort())/cat"
+        let address = "wss://127.0.0.1:\(try QuietPort.free())/cat"
         let pull = try MSCatProcess(["--pull", "--listen", address, "-E", combined, "-Q", "--count", "1",
                                      "--recv-timeout", "30"])
         let push = try await MSCatProcess.run(["--push", "--dial", address, "--async", "-k", "-D", "secret"])
@@ -47,18 +48,13 @@ struct TLSExchangeTests {
 
     @Test("a dialer trusting another CA fails with the verification error")
     func untrustedServer() async throws {
-        let address = "tls+tcp://127.0.0.1:\(try NngcatTests.freePort())"
-        let rep = try MSCatProcess(["--rep", "--listen", address, "--cert", Self.certificate, "--key", Self.key,
-                                    "-D", "pong", "--recv-timeout", "30"])
-        // Without --async the dial fails at once; until the listener is up it fails for being refused, so the
-        // dialer runs again until it meets the listener (each run is a process start, not a spin).
-        var req = try await MSCatProcess.run(["--req", "--dial", address, "--cacert",
+        // The listener is this process's, up before mscat starts: the dial (without --async) meets it at once
+        // (port 0, and no run of dialers spawned until one is not refused).
+        let server = Socket(options: SocketOptions(connector: .init(endpoint: .init(tls: TLSFixtures.server()))))
+        let bound = try server.listen("tls+tcp://127.0.0.1:0")
+        let req = try await MSCatProcess.run(["--req", "--dial", "\(bound)", "--cacert",
                                              TLSFixtures.path("other-ca.pem"), "-D", "ping"])
-        while req.errors.lowercased().contains("refused") {
-            req = try await MSCatProcess.run(["--req", "--dial", address, "--cacert",
-                                             TLSFixtures.path("other-ca.pem"), "-D", "ping"])
-        }
-        await rep.stop()
+        await server.close()
         #expect(req.status == 1)
         #expect(req.errors.contains("certificate verify failed"), "req: \(req.errors)")
     }
