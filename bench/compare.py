@@ -8,7 +8,9 @@ latency and throughput, columns are MultiSocket's medians (bare socket and
 the protocol pattern), each peer's median, the best peer, and the ratios
 ours/best-peer and ours/NNG.  Then the many-connection table: one row per
 I/O-thread count of ours and one per peer, with requests/s, p50/p99 round
-trip and the ratio to the best peer.  The tables are aligned Markdown:
+trip and the ratio to the best peer.  With tls+tcp rows (ours only: the
+peers' perf tools have no TLS), a line gives ours tls+tcp ÷ ours tcp at
+64 KiB against the target of 0.7.  The tables are aligned Markdown:
 readable in a terminal and paste-able as is.  A cell whose every sample
 failed shows FAIL.
 """
@@ -18,7 +20,8 @@ import sys
 from collections import defaultdict
 
 PEER_ORDER = ["nng", "nng-pynng", "nanomsg", "zmq"]
-TRANSPORT_ORDER = ["inproc", "ipc", "tcp", "ws", "sp+ipc", "sp+tcp"]
+TRANSPORT_ORDER = ["inproc", "ipc", "tcp", "tls+tcp", "ws", "sp+ipc", "sp+tcp"]
+TLS_TARGET = 0.7  # issue 13: ours over tls+tcp at 64 KiB, at least this share of ours over tcp
 # peer row pattern -> (latency pattern, throughput pattern, label)
 PEER_ROWS = [
     ("reqrep", "pushpull", "req/rep · push/pull"),
@@ -208,6 +211,25 @@ def many_generator_table(generator, keys, many, many_failed, disturbed):
     return "\n".join(lines)
 
 
+def tls_ratio(ok):
+    """Ours over tls+tcp ÷ ours over tcp, throughput at 64 KiB (socket · proto), or None without both."""
+    size = 64 << 10
+    def median(tr, pattern):
+        values = ok.get(("multisocket", "thr", pattern, tr, size, "mb"))
+        return statistics.median(values) if values else None
+    ratios = []
+    for pattern in (OURS["socket"][1], OURS["proto"][1]):
+        tls, tcp = median("tls+tcp", pattern), median("tcp", pattern)
+        ratios.append(tls / tcp if tls is not None and tcp else None)
+    if all(r is None for r in ratios):
+        return None
+    met = all(r is not None and r >= TLS_TARGET for r in ratios)
+    return ("tls+tcp: ours only (the NNG, nanomsg and ZeroMQ perf tools here have no TLS). Ours tls+tcp ÷ ours "
+            "tcp, throughput at %s, socket · proto: %s (target ≥ %.1f: %s)." % (
+                size_name(size), " · ".join(fmt_ratio(r) for r in ratios), TLS_TARGET,
+                "met" if met else "not met"))
+
+
 def table(rows, align):
     """Aligned Markdown table; align: 'l' or 'r' per column."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -262,7 +284,11 @@ def main():
             print("# " + line)
     if peers:
         print("# peers: " + ", ".join(p.replace("-", " ", 1) for p in peers))
+    all_peers, all_nngs = peers, nngs
     for tr in transports:
+        # a transport no peer ran on (tls+tcp) gets ours only, without empty peer columns
+        peers = [p for p in all_peers if any(k[0] == p and k[3] == tr for k in list(ok) + list(failed))]
+        nngs = [p for p in all_nngs if p in peers]
         for size in sizes:
             metrics = []
             for lat_p, thr_p, label in PEER_ROWS:
@@ -274,6 +300,10 @@ def main():
                     continue
                 metrics.append(("thr", "msg", thr_p, "msg/s (peers %s) ↑" % label.split(" · ")[-1]))
                 metrics.append(("thr", "mb", thr_p, "MB/s (peers %s) ↑" % label.split(" · ")[-1]))
+            if not peers:
+                # ours only: one row per figure, not one per peer pattern
+                names_of = {"lat": "lat µs ↓", "msg": "msg/s ↑", "mb": "MB/s ↑"}
+                metrics = list({(t, m): (t, m, p, names_of[m]) for t, m, p, _ in metrics}.values())
             head = ["%s %s" % (tr, size_name(size)), "ours socket", "ours proto"] + [names[p] for p in peers] + \
                    ["best peer", "ours/best sock · proto"] + ["ours/%s sock · proto" % names[p] for p in nngs]
             rows = [head]
@@ -305,6 +335,10 @@ def main():
                 continue
             print()
             print(table(rows, ["l"] + ["r"] * (len(head) - 1)))
+    tls_text = tls_ratio(ok)
+    if tls_text:
+        print()
+        print(tls_text)
     many_text = many_table(many, many_failed, disturbed)
     if many_text:
         print()

@@ -10,7 +10,11 @@
 #                                Scalability Protocols wire, plain sockets
 #                                announcing pair v0; the peers on tcp/ipc, which
 #                                is that same wire for nng and nanomsg; their
-#                                rows are filed under the sp+ transport too)
+#                                rows are filed under the sp+ transport too;
+#                                and tls+tcp: ours over TLS with the test
+#                                certificates of Tests/Fixtures/TLS, or those
+#                                of MSPERF_TLS_CERT/_KEY/_CA; no peer rows: the
+#                                peers' perf tools here have no TLS)
 #        LIBS="nng nanomsg zmq"  peers; add nng-pynng for the NNG bundled in
 #                                the pynng wheel (fetched with pip on first use)
 #        PATTERNS="reqrep pair"  peer rows: reqrep = req/rep latency + push/pull
@@ -58,6 +62,11 @@ RSS="${RSS:-1}"
 MANY="${MANY:-1}"
 CONNECTIONS="${CONNECTIONS:-64}"
 IO_THREADS="${IO_THREADS:-1 2}"
+# msperf's TLS settings (only tls+tcp endpoints read them): the listening side
+# presents the certificate, the dialing side trusts the CA
+export MSPERF_TLS_CERT="${MSPERF_TLS_CERT:-$ROOT/Tests/Fixtures/TLS/server.pem}"
+export MSPERF_TLS_KEY="${MSPERF_TLS_KEY:-$ROOT/Tests/Fixtures/TLS/server.key}"
+export MSPERF_TLS_CA="${MSPERF_TLS_CA:-$ROOT/Tests/Fixtures/TLS/ca.pem}"
 export QUIET_MAX="${QUIET_MAX:-0.25}"
 export QUIET_WAIT="${QUIET_WAIT:-5}"
 WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/multisocket-bench}/compare"
@@ -139,8 +148,8 @@ MSPERF="$(cd "$ROOT" && swift build -c release --show-bin-path)/msperf"
 [ -x "$MSPERF" ] || die "msperf build failed: no binary at $MSPERF"
 
 for tr in $TRANSPORTS; do
-	case "$tr" in inproc | ipc | tcp | sp+tcp | sp+ipc) ;;
-	*) die "unknown transport '$tr' in TRANSPORTS (inproc ipc tcp sp+tcp sp+ipc)" ;;
+	case "$tr" in inproc | ipc | tcp | sp+tcp | sp+ipc | tls+tcp) ;;
+	*) die "unknown transport '$tr' in TRANSPORTS (inproc ipc tcp sp+tcp sp+ipc tls+tcp)" ;;
 	esac
 done
 for pattern in $PATTERNS; do
@@ -244,6 +253,7 @@ next_url() { # transport
 	tcp) echo "tcp://127.0.0.1:$PORT" ;;
 	sp+ipc) echo "sp+ipc://$TMP/perf$PORT.ipc" ;;
 	sp+tcp) echo "sp+tcp://127.0.0.1:$PORT" ;;
+	tls+tcp) echo "tls+tcp://127.0.0.1:$PORT" ;;
 	*) echo "inproc://perf$PORT" ;;
 	esac
 }
@@ -254,11 +264,18 @@ peer_transport() { # transport
 	echo "${1#sp+}"
 }
 
+# the peers measured on TRANSPORTS entry $1: none on tls+tcp (the perf tools
+# of the peer kit, like NNG's own, have no TLS)
+peers_on() { # transport
+	[ "$1" = tls+tcp ] || echo "$LIBS"
+}
+
 # wait (up to 5 s) until URL is listening or process PID has died
 wait_listening() { # url pid
 	local i
 	local url="${1%%\?*}"
 	url="${url#sp+}"
+	url="${url#tls+}"
 	for i in $(seq 1 1000); do
 		case "$url" in
 		tcp://*) port_state "${url##*:}" 0A && return 0 ;;
@@ -565,6 +582,10 @@ run_rss() {
 	echo "# multisocket $(cd "$ROOT" && git describe --always --dirty 2>/dev/null || echo '?') ($(cd "$ROOT" && git rev-parse --abbrev-ref HEAD 2>/dev/null)), $(swift --version 2>/dev/null | head -1)"
 	for lib in $LIBS; do echo "# $("$(bin_of "$lib")" --version 2>&1 | head -1)"; done
 	dpkg-query -W -f='# package ${Package} ${Version}\n' libnng1 libzmq5 libnanomsg5 2>/dev/null
+	case " $TRANSPORTS " in *" tls+tcp "*)
+		echo "# tls+tcp: ours only (certificate $MSPERF_TLS_CERT); the peers' perf tools here have no TLS"
+		;;
+	esac
 } >>"$OUT"
 
 for rep in $(seq 1 "$REPS"); do
@@ -575,7 +596,7 @@ for rep in $(seq 1 "$REPS"); do
 		run_ours "$tr" lat socket 64
 		run_ours "$tr" reqlat reqrep 64
 		for pattern in $PATTERNS; do
-			for lib in $LIBS; do run_peer "$lib" "$tr" lat "$pattern" 64; done
+			for lib in $(peers_on "$tr"); do run_peer "$lib" "$tr" lat "$pattern" 64; done
 		done
 		for size in 64 65536; do
 			echo "-- $tr: throughput $size B" >&2
@@ -584,7 +605,7 @@ for rep in $(seq 1 "$REPS"); do
 			for pattern in $PATTERNS; do
 				tp=$pattern
 				[ "$pattern" = reqrep ] && tp=pushpull
-				for lib in $LIBS; do run_peer "$lib" "$tr" thr "$tp" "$size"; done
+				for lib in $(peers_on "$tr"); do run_peer "$lib" "$tr" thr "$tp" "$size"; done
 			done
 		done
 	done

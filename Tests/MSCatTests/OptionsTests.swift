@@ -37,6 +37,17 @@ struct OptionsTests {
             receiveTimeout: .seconds(3), sendTimeout: .milliseconds(1500), format: .hex, dialsInBackground: true))
     }
 
+    @Test("the TLS flags, as nngcat spells them, fill Options.tls")
+    func tlsFlags() throws {
+        let parsed = try options(["--req", "--dial", "tls+tcp://127.0.0.1:5000", "-D", "x", "--cacert", "/c/ca.pem",
+                                  "--cert=/c/me.pem", "--key", "/c/me.key", "--insecure"])
+        #expect(parsed.tls == TLSFlags(caCertificate: "/c/ca.pem", certificate: "/c/me.pem", key: "/c/me.key",
+                                       insecure: true))
+        let short = try options(["--rep", "--listen", "wss://[::1]:0/x", "-E/c/both.pem", "-k"])
+        #expect(short.tls == TLSFlags(certificate: "/c/both.pem", insecure: true))
+        #expect(try options(["--pull", "--dial", "tcp://127.0.0.1:5000"]).tls.isEmpty)
+    }
+
     @Test("each role flag selects its role", arguments: Role.allCases)
     func roles(_ role: Role) throws {
         let data: [String] = [.pull, .sub].contains(role) ? [] : ["-D", "x"]

@@ -62,6 +62,10 @@ struct ValidationTests {
         Case("--surveyor \(address)", "--surveyor needs data to send: use --data TEXT or --file FILE"),
         Case("--bus \(address) -i 1", "--interval with --bus needs data to send: use --data TEXT or --file FILE"),
         Case("--pair \(address) -i 1", "--interval with --pair needs data to send: use --data TEXT or --file FILE"),
+        Case("--pull \(address) --key /tmp/k.pem", "--key needs --cert (the certificate the key belongs to)"),
+        Case("--pull \(address) --cacert=", "--cacert expects a file name"),
+        Case("--pull \(address) --insecure=yes", "option '--insecure' takes no value"),
+        Case("--pull \(address) --cert", "option '--cert' needs a value"),
     ]
 
     @Test("a bad command line exits 1 with one message and a hint", arguments: cases)

@@ -190,17 +190,78 @@ struct MSPerfTests {
         #expect((lines.value("mean throughput") ?? 0) > 0)
     }
 
+    /// The environment that configures TLS with the test certificates: the server certificate and key for
+    /// the listening side, the test CA for the dialing side (each side reads all three, as a script would set
+    /// them once for both).
+    static let tlsEnvironment = ["MSPERF_TLS_CERT": TLSFixtures.path("server.pem"),
+                                 "MSPERF_TLS_KEY": TLSFixtures.path("server.key"),
+                                 "MSPERF_TLS_CA": TLSFixtures.path("ca.pem")]
+
+    @Test("MSPERF_TLS_* become the request's TLS configuration; the key defaults to the certificate's file")
+    func tlsFromEnvironment() throws {
+        let arguments = ["local_thr", "tls+tcp://127.0.0.1:5555", "64", "10"]
+        let full = try PerfRequest(arguments: arguments) { Self.tlsEnvironment[$0] }
+        #expect(full.tls == TLSConfiguration(certificateChain: .file(TLSFixtures.path("server.pem")),
+                                             privateKey: .file(TLSFixtures.path("server.key")),
+                                             trustRoots: .certificates(.file(TLSFixtures.path("ca.pem")))))
+        let combined = try PerfRequest(arguments: arguments) { $0 == "MSPERF_TLS_CERT" ? "/c/both.pem" : nil }
+        #expect(combined.tls == TLSConfiguration(certificateChain: .file("/c/both.pem"),
+                                                 privateKey: .file("/c/both.pem")))
+        let rootsOnly = try PerfRequest(arguments: arguments) { $0 == "MSPERF_TLS_CA" ? "/c/ca.pem" : nil }
+        #expect(rootsOnly.tls == TLSConfiguration(trustRoots: .certificates(.file("/c/ca.pem"))))
+        #expect(try PerfRequest(arguments: arguments) { _ in "" }.tls == nil)
+        #expect(try PerfRequest(arguments: arguments) { _ in nil }.tls == nil)
+        #expect(throws: PerfError.self) {
+            try PerfRequest(arguments: arguments) { $0 == "MSPERF_TLS_KEY" ? "/c/key.pem" : nil }
+        }
+    }
+
+    @Test("tls+tcp latency and throughput with the certificates from MSPERF_TLS_*",
+          arguments: [("local_lat", "remote_lat", nil), ("local_reqlat", "remote_reqlat", nil),
+                      ("local_thr", "remote_thr", "socket"), ("local_thr", "remote_thr", "pushpull")])
+    func tlsSmoke(_ local: String, _ remote: String, _ pattern: String?) async throws {
+        let lines = try await pair("tls+tcp://127.0.0.1:0", (local, remote), size: 70_000, count: 50,
+                                   pattern: pattern, environment: Self.tlsEnvironment)
+        #expect(lines.value("message size") == 70_000)
+        if pattern == nil {
+            #expect(lines.value("roundtrip count") == 50)
+            #expect((lines.value("average latency") ?? 0) > 0)
+        } else {
+            #expect(lines.value("message count") == 50)
+            #expect((lines.value("mean throughput") ?? 0) > 0)
+        }
+    }
+
+    @Test("a tls+tcp dialer that trusts another CA fails, and says why")
+    func tlsUntrustedServer() async throws {
+        var environment = Self.tlsEnvironment
+        environment["MSPERF_TLS_CA"] = TLSFixtures.path("other-ca.pem")
+        let error = await #expect(throws: MultiSocketError.self) {
+            _ = try await pair("tls+tcp://127.0.0.1:0", ("local_lat", "remote_lat"), size: 8, count: 5,
+                               pattern: nil, environment: environment)
+        }
+        #expect(error?.context.contains("certificate verify failed") == true, "\(String(describing: error))")
+    }
+
     /// Runs the local side listening on a fresh address and the remote side dialing it, as two programs
     /// would; returns the output of both.
     private func pair(_ transport: ConformanceTransport, _ modes: (String, String), size: Int, count: Int,
                       pattern: String?) async throws -> Lines {
+        try await pair(transport.uniqueAddress("perf"), modes, size: size, count: count, pattern: pattern)
+    }
+
+    /// Runs the local side listening on `address` and the remote side dialing where it listens, both with
+    /// `environment` as their environment variables; returns the output of both. When the remote side fails,
+    /// the local side (still waiting for it) is cancelled.
+    private func pair(_ address: String, _ modes: (String, String), size: Int, count: Int, pattern: String?,
+                      environment: [String: String] = [:]) async throws -> Lines {
         let lines = Lines()
         let tail = ["\(size)", "\(count)"] + (pattern.map { [$0] } ?? [])
         let (bound, boundSink) = AsyncStream.makeStream(of: Address.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { boundSink.finish() }
-                let local = try PerfRequest(arguments: [modes.0, transport.uniqueAddress("perf")] + tail)
+                let local = try PerfRequest(arguments: [modes.0, address] + tail) { environment[$0] }
                 try await Perf.run(local, listening: { boundSink.yield($0) }, output: lines.add)
             }
             var addresses = bound.makeAsyncIterator()
@@ -209,8 +270,13 @@ struct MSPerfTests {
                 Issue.record("\(modes.0) never listened")
                 return
             }
-            let remote = try PerfRequest(arguments: [modes.1, address.description] + tail)
-            try await Perf.run(remote, output: lines.add)
+            let remote = try PerfRequest(arguments: [modes.1, address.description] + tail) { environment[$0] }
+            do {
+                try await Perf.run(remote, output: lines.add)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
             try await group.waitForAll()
         }
         return lines

@@ -43,7 +43,8 @@ struct Runner: Sendable {
     /// Runs to completion.
     /// - Throws: ``Failure`` or ``MultiSocketError`` when connecting, sending or closing fails.
     func run() async throws {
-        var socketOptions = SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: Self.maxReceiveSize)))
+        var socketOptions = SocketOptions(connector: .init(endpoint: .init(maxReceiveSize: Self.maxReceiveSize,
+                                                                           tls: Self.configuration(options.tls))))
         socketOptions.linger = options.sendTimeout ?? socketOptions.linger
         switch options.role {
         case .req:
@@ -96,6 +97,16 @@ struct Runner: Sendable {
                                  reply: { try await respondent.respond(to: $0, $1) })
             }
         }
+    }
+
+    /// The TLS configuration the flags describe; `nil` (the library's defaults) when none was given. The key
+    /// is read from the certificate file when `--key` is not given, as nngcat does.
+    static func configuration(_ flags: TLSFlags) -> TLSConfiguration? {
+        guard !flags.isEmpty else { return nil }
+        return TLSConfiguration(certificateChain: flags.certificate.map { .file($0) },
+                                privateKey: (flags.key ?? flags.certificate).map { .file($0) },
+                                trustRoots: flags.caCertificate.map { .certificates(.file($0)) } ?? .system,
+                                verifyPeer: !flags.insecure)
     }
 
     /// A one-line description of an error thrown by ``run()``.

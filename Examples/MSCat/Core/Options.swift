@@ -41,12 +41,14 @@ public struct Options: Sendable, Equatable {
     public var format: Format
     /// Dial in the background (`--async`) instead of failing when the first attempt fails.
     public var dialsInBackground: Bool
+    /// The TLS flags (`--cacert`, `--cert`, `--key`, `--insecure`) for the TLS endpoints.
+    public var tls: TLSFlags
 
     /// Creates options; everything but the role and endpoints has nngcat's default.
     public init(role: Role, endpoints: [Endpoint], payload: Payload? = nil, count: Int = 0,
                 interval: Duration? = nil, delay: Duration = .zero, subscriptions: [String] = [],
                 receiveTimeout: Duration? = nil, sendTimeout: Duration? = nil, format: Format = .silent,
-                dialsInBackground: Bool = false) {
+                dialsInBackground: Bool = false, tls: TLSFlags = TLSFlags()) {
         self.role = role
         self.endpoints = endpoints
         self.payload = payload
@@ -58,6 +60,7 @@ public struct Options: Sendable, Equatable {
         self.sendTimeout = sendTimeout
         self.format = format
         self.dialsInBackground = dialsInBackground
+        self.tls = tls
     }
 
     /// Parses and validates the arguments that follow the program name.
@@ -100,10 +103,11 @@ public struct Options: Sendable, Equatable {
     private enum Option: Sendable, Equatable {
         case role(Role), dial, listen, data, file, count, interval, delay, subscribe
         case receiveTimeout, sendTimeout, format(Format), formatName, background, help, version
+        case caCertificate, certificate, key, insecure
 
         var takesValue: Bool {
             switch self {
-            case .role, .format, .background, .help, .version: false
+            case .role, .format, .background, .help, .version, .insecure: false
             default: true
             }
         }
@@ -117,7 +121,8 @@ public struct Options: Sendable, Equatable {
             "--subscribe": .subscribe, "--recv-timeout": .receiveTimeout, "--send-timeout": .sendTimeout,
             "--raw": .format(.raw), "-A": .format(.ascii), "--ascii": .format(.ascii),
             "-Q": .format(.quoted), "--quoted": .format(.quoted), "--hex": .format(.hex), "--format": .formatName,
-            "--async": .background, "-h": .help, "--help": .help, "-V": .version, "--version": .version,
+            "--async": .background, "--cacert": .caCertificate, "--cert": .certificate, "-E": .certificate,
+            "--key": .key, "--insecure": .insecure, "-k": .insecure, "-h": .help, "--help": .help, "-V": .version, "--version": .version,
         ]
         for role in Role.allCases {
             table[role.flag] = .role(role)
@@ -139,6 +144,7 @@ public struct Options: Sendable, Equatable {
         var sendTimeout: Duration?
         var format: (format: Format, flag: String)?
         var dialsInBackground = false
+        var tls = TLSFlags()
 
         mutating func apply(_ option: Option, name: String, value: String) throws(OptionsError) {
             switch option {
@@ -162,6 +168,10 @@ public struct Options: Sendable, Equatable {
                 guard let format = Format(rawValue: value) else { throw .invalidFormat(value) }
                 try setFormat(format, flag: "\(name) \(value)")
             case .background: dialsInBackground = true
+            case .caCertificate: tls.caCertificate = try path(value, for: name)
+            case .certificate: tls.certificate = try path(value, for: name)
+            case .key: tls.key = try path(value, for: name)
+            case .insecure: tls.insecure = true
             case .help, .version: break
             }
         }
@@ -175,6 +185,7 @@ public struct Options: Sendable, Equatable {
         func validated() throws(OptionsError) -> Options {
             guard let role = role?.role else { throw .noProtocol }
             guard !endpoints.isEmpty else { throw .noAddress }
+            if tls.key != nil, tls.certificate == nil { throw .keyNeedsCertificate }
             if role != .sub, !subscriptions.isEmpty { throw .subscribeNeedsSub(role) }
             switch role {
             case .pull, .sub:
@@ -193,8 +204,14 @@ public struct Options: Sendable, Equatable {
             return Options(role: role, endpoints: endpoints, payload: payload, count: count, interval: interval,
                            delay: delay, subscriptions: subscriptions, receiveTimeout: receiveTimeout,
                            sendTimeout: sendTimeout, format: format?.format ?? .silent,
-                           dialsInBackground: dialsInBackground)
+                           dialsInBackground: dialsInBackground, tls: tls)
         }
+    }
+
+    /// A file path: anything but empty (the file is read when the endpoint opens).
+    private static func path(_ text: String, for option: String) throws(OptionsError) -> String {
+        guard !text.isEmpty else { throw .emptyPath(option: option) }
+        return text
     }
 
     /// The longest time accepted, as in nngcat: one day.

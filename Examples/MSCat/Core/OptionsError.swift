@@ -35,6 +35,10 @@ public enum OptionsError: Error, Sendable, Equatable, CustomStringConvertible {
     case dataRequired(Role)
     /// `--interval` with bus or pair but no data to send.
     case intervalNeedsData(Role)
+    /// An empty file name for `--cacert`, `--cert` or `--key`.
+    case emptyPath(option: String)
+    /// `--key` without `--cert`.
+    case keyNeedsCertificate
 
     /// The message, without the `mscat: ` prefix.
     public var description: String {
@@ -73,6 +77,10 @@ public enum OptionsError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(role.flag) needs data to send: use --data TEXT or --file FILE"
         case .intervalNeedsData(let role):
             "--interval with \(role.flag) needs data to send: use --data TEXT or --file FILE"
+        case .emptyPath(let option):
+            "\(option) expects a file name"
+        case .keyNeedsCertificate:
+            "--key needs --cert (the certificate the key belongs to)"
         }
     }
 }

@@ -18,7 +18,8 @@ public enum Usage: Sendable {
 
         <address>, one or more of:
           --dial URL             connect to URL (alias --connect); tcp://host:port, ipc:///path,
-                                 ws://host:port/path; sp+tcp://, sp+ipc://, sp+ws:// for NNG/nngcat peers
+                                 ws://host:port/path; over TLS: tls+tcp://host:port, wss://host:port/path;
+                                 sp+tcp://, sp+ipc://, sp+ws://, sp+tls+tcp:// for NNG/nngcat peers
           --listen URL           accept connections at URL (alias --bind)
           --async                dial in the background and keep retrying instead of failing at once
 
@@ -32,6 +33,14 @@ public enum Usage: Sendable {
         <data> to send, at most one:
           --data TEXT, -D TEXT   the text
           --file FILE, -F FILE   the file's contents; '-' reads standard input
+
+        TLS, for tls+tcp://, wss:// and sp+tls+tcp:// addresses (others ignore these):
+          --cacert FILE          trust the PEM certificates in FILE instead of the system's store
+          --cert FILE, -E FILE   present the PEM certificate chain in FILE (a listener needs one)
+          --key FILE             the PEM private key of --cert (default: read it from the --cert file)
+          --insecure, -k         a dialer does not verify the server's certificate (tests only)
+          A dialer checks the server's certificate against the address's host; a listener does not ask
+          for client certificates.
 
         <options>:
           --count N, -C N        iterations (sends, exchanges or receives); 0 (default) means no limit

@@ -42,7 +42,7 @@ extension Perf {
     ///   reply of the wrong size.
     static func manyClients(_ address: String, size: Int, requests: Int,
                             connections: Int) async throws -> ManyResult {
-        let clients = (0..<connections).map { _ in Req() }
+        let clients = (0..<connections).map { _ in Req(options: socketOptions) }
         do {
             for client in clients { try await client.dial(address) }
             let result = try await load(clients, size: size, requests: requests)

@@ -41,15 +41,21 @@ public enum Perf {
             }
             return
         }
-        if request.mode.isInproc {
-            // Both ends live in this process and exchange messages without any I/O: on one thread, as an
-            // in-process pipeline that cares for latency would be set up, they hand over without a thread hop.
-            return try await $reactors.withValue(inprocReactors) {
-                try await runMode(request, listening: bound, output: output)
+        try await $tls.withValue(request.tls) {
+            if request.mode.isInproc {
+                // Both ends live in this process and exchange messages without any I/O: on one thread, as an
+                // in-process pipeline that cares for latency would be set up, they hand over without a thread
+                // hop.
+                return try await $reactors.withValue(inprocReactors) {
+                    try await runMode(request, listening: bound, output: output)
+                }
             }
+            try await runMode(request, listening: bound, output: output)
         }
-        try await runMode(request, listening: bound, output: output)
     }
+
+    /// The run's ``PerfRequest/tls``, given to every socket it makes (``socketOptions``).
+    @TaskLocal static var tls: TLSConfiguration?
 
     /// The I/O threads of the sockets a run makes: the default group, or ``inprocReactors`` for the
     /// in-process modes.
@@ -60,10 +66,11 @@ public enum Perf {
     /// 64 B: about 4 µs instead of 1 µs here).
     static let inprocReactors = ReactorGroup(threads: 1, name: "msperf-inproc")
 
-    /// Socket options with the run's ``reactors``.
+    /// Socket options with the run's ``reactors`` and ``tls``.
     static var socketOptions: SocketOptions {
         var options = SocketOptions()
         options.reactorGroup = reactors
+        options.connector.endpoint.tls = tls
         return options
     }
 
@@ -74,7 +81,7 @@ public enum Perf {
         let address = request.address
         switch request.mode {
         case .localLat:
-            let socket = Socket()
+            let socket = Socket(options: socketOptions)
             try await serve(socket, peers: try listen(socket, address, bound)) {
                 try await echo(socket, size)
             }

@@ -1,4 +1,7 @@
-/// A parsed `msperf` command line.
+import Glibc
+import MultiSocket
+
+/// A parsed `msperf` command line, with the TLS settings of its environment.
 public struct PerfRequest: Sendable, Equatable {
     /// What to measure.
     public var mode: PerfMode
@@ -15,6 +18,9 @@ public struct PerfRequest: Sendable, Equatable {
     public var pattern: PerfPattern
     /// Client connections of a many-connection run (the server takes it for a symmetric command line).
     public var connections: Int
+    /// How the run's `tls+tcp://` and `wss://` endpoints secure their connections (from `MSPERF_TLS_CERT`,
+    /// `MSPERF_TLS_KEY`, `MSPERF_TLS_CA`); `nil` leaves the library's defaults. Other transports ignore it.
+    public var tls: TLSConfiguration?
 
     /// Client connections of a many-connection run when the command line names none.
     public static let defaultConnections = 64
@@ -29,11 +35,18 @@ public struct PerfRequest: Sendable, Equatable {
         addresses: tcp://127.0.0.1:5555, ipc:///tmp/perf.sock, ws://127.0.0.1:5555/perf
         local_lat/remote_lat also take nng+tcp://… and zmq+tcp://…: the wire of NNG's and ZeroMQ's own
         local_lat/remote_lat (req/rep), to run against them
+        TLS: tls+tcp://127.0.0.1:5555 and wss://127.0.0.1:5555/perf, configured by the environment:
+          MSPERF_TLS_CERT=FILE  PEM certificate chain the listening (local_*) side presents
+          MSPERF_TLS_KEY=FILE   its PEM private key (default: read from MSPERF_TLS_CERT's file)
+          MSPERF_TLS_CA=FILE    PEM roots the dialing (remote_*) side trusts (default: the system's store)
+        Both sides may be given all three; the address's query (?tlsCAFile=…) overrides them.
         """
 
-    /// Parses `arguments` (without the program name).
+    /// Parses `arguments` (without the program name), reading the TLS settings from `environment` (by
+    /// default the process's environment variables).
     /// - Throws: ``PerfError`` naming what is wrong.
-    public init(arguments: [String]) throws(PerfError) {
+    public init(arguments: [String],
+                environment: (String) -> String? = { getenv($0).map { String(cString: $0) } }) throws(PerfError) {
         guard let first = arguments.first else { throw PerfError("no mode given") }
         guard let mode = PerfMode(rawValue: first) else { throw PerfError("unknown mode '\(first)'") }
         var rest = Array(arguments.dropFirst())
@@ -70,17 +83,33 @@ public struct PerfRequest: Sendable, Equatable {
             }
         }
         self.init(mode: mode, address: address, size: size, count: count, pattern: pattern,
-                  connections: connections)
+                  connections: connections, tls: try Self.tls(environment))
+    }
+
+    /// The TLS configuration `MSPERF_TLS_CERT`, `MSPERF_TLS_KEY` and `MSPERF_TLS_CA` describe (empty values
+    /// count as unset); `nil` when none is set.
+    /// - Throws: ``PerfError`` for a key without a certificate.
+    static func tls(_ environment: (String) -> String?) throws(PerfError) -> TLSConfiguration? {
+        let values = ["MSPERF_TLS_CERT", "MSPERF_TLS_KEY", "MSPERF_TLS_CA"].map { name in
+            environment(name).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let certificate = values[0], key = values[1], roots = values[2]
+        if key != nil, certificate == nil { throw PerfError("MSPERF_TLS_KEY needs MSPERF_TLS_CERT") }
+        guard certificate != nil || roots != nil else { return nil }
+        return TLSConfiguration(certificateChain: certificate.map { .file($0) },
+                                privateKey: (key ?? certificate).map { .file($0) },
+                                trustRoots: roots.map { .certificates(.file($0)) } ?? .system)
     }
 
     /// Creates a request directly.
     public init(mode: PerfMode, address: String, size: Int, count: Int, pattern: PerfPattern = .socket,
-                connections: Int = PerfRequest.defaultConnections) {
+                connections: Int = PerfRequest.defaultConnections, tls: TLSConfiguration? = nil) {
         self.mode = mode
         self.address = address
         self.size = size
         self.count = count
         self.pattern = pattern
         self.connections = connections
+        self.tls = tls
     }
 }
