@@ -12,7 +12,7 @@
 #                                is that same wire for nng and nanomsg; their
 #                                rows are filed under the sp+ transport too;
 #                                and tls+tcp: ours over TLS with the test
-#                                certificates of Tests/Fixtures/TLS, or those
+#                                certificates made at the start, or those
 #                                of MSPERF_TLS_CERT/_KEY/_CA; no peer rows: the
 #                                peers' perf tools here have no TLS)
 #        LIBS="nng nanomsg zmq"  peers; add nng-pynng for the NNG bundled in
@@ -62,11 +62,6 @@ RSS="${RSS:-1}"
 MANY="${MANY:-1}"
 CONNECTIONS="${CONNECTIONS:-64}"
 IO_THREADS="${IO_THREADS:-1 2}"
-# msperf's TLS settings (only tls+tcp endpoints read them): the listening side
-# presents the certificate, the dialing side trusts the CA
-export MSPERF_TLS_CERT="${MSPERF_TLS_CERT:-$ROOT/Tests/Fixtures/TLS/server.pem}"
-export MSPERF_TLS_KEY="${MSPERF_TLS_KEY:-$ROOT/Tests/Fixtures/TLS/server.key}"
-export MSPERF_TLS_CA="${MSPERF_TLS_CA:-$ROOT/Tests/Fixtures/TLS/ca.pem}"
 export QUIET_MAX="${QUIET_MAX:-0.25}"
 export QUIET_WAIT="${QUIET_WAIT:-5}"
 WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/multisocket-bench}/compare"
@@ -125,6 +120,20 @@ mkdir -p "$WORK" "$BUILD"
 # (not /tmp/ms-*: the test suites put their ipc sockets there, and a
 # cleanup of those would take this directory with them)
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")"
+# msperf's TLS settings (only tls+tcp endpoints read them): the listening side presents the certificate, the
+# dialing side trusts the CA. Without MSPERF_TLS_*, a throwaway CA and server certificate are made here.
+if [[ " $TRANSPORTS " == *" tls+tcp "* ]] && [ -z "${MSPERF_TLS_CERT:-}" ]; then
+	mkdir -p "$TMP/tls"
+	(
+		cd "$TMP/tls" &&
+			openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench-ca -keyout ca.key -out ca.pem &&
+			openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr &&
+			printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext \
+				-out server.pem
+	) >"$TMP/tls.log" 2>&1 || die "cannot make the TLS test certificates (is openssl installed?): $TMP/tls.log"
+	export MSPERF_TLS_CERT="$TMP/tls/server.pem" MSPERF_TLS_KEY="$TMP/tls/server.key" MSPERF_TLS_CA="$TMP/tls/ca.pem"
+fi
 PIDS=""
 kill_tree() { # pid: it and its descendants (timeout, /usr/bin/time, the program)
 	local c

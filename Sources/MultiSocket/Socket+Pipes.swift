@@ -34,6 +34,11 @@ extension Socket: ConnectorHandler {
         hub.emit(.dialFailed(address: address, error: error))
     }
 
+    package func connectorRejectedHandshake(_ address: String, peer: String?, error: MultiSocketError) {
+        state.withLock { $0.count(.rejectedHandshake) }
+        hub.emit(.handshakeRejected(address: address, peer: peer, error: error))
+    }
+
     package func connectorReconnectScheduled(_ address: String, after delay: Duration) {
         state.withLock { $0.count(.reconnectScheduled) }
         hub.emit(.reconnectScheduled(address: address, after: delay))

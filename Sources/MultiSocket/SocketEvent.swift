@@ -1,4 +1,7 @@
 /// Something that happened on a socket, delivered by ``Socket/events()``.
+///
+/// New cases are added as the library grows (``handshakeRejected(address:peer:error:)`` came with TLS):
+/// switch over it with a `default`.
 public enum SocketEvent: Sendable {
     /// A pipe joined the socket.
     case pipeAdded(MessagePipe)
@@ -12,6 +15,11 @@ public enum SocketEvent: Sendable {
     case reconnectScheduled(address: String, after: Duration)
     /// A frame from pipe `pipeID` was rejected; unless the reason is ttl expiry, the pipe was closed.
     case frameRejected(pipeID: UInt32, reason: FrameError)
+    /// The listener on `address` (as given to `listen`) dropped a connection from `peer` (its address, when
+    /// known) because its handshake failed or timed out — for tls+tcp and wss, the TLS handshake: `error`
+    /// is `protocolMismatch` (not TLS, no or an untrusted client certificate, no common version) or
+    /// `timedOut`. The listener keeps accepting. Counted in ``SocketStatistics/rejectedHandshakes``.
+    case handshakeRejected(address: String, peer: String?, error: MultiSocketError)
     /// A message was dropped.
     case messageDropped(DropReason)
 }

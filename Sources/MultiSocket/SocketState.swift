@@ -128,6 +128,7 @@ struct SocketState<Types: SocketStateTypes> {
         case .dialFailure: statistics.dialFailures += 1
         case .reconnectScheduled: statistics.reconnectsScheduled += 1
         case .rejectedFrame: statistics.rejectedFrames += 1
+        case .rejectedHandshake: statistics.rejectedHandshakes += 1
         }
     }
 
@@ -137,6 +138,7 @@ struct SocketState<Types: SocketStateTypes> {
         case dialFailure
         case reconnectScheduled
         case rejectedFrame
+        case rejectedHandshake
     }
 
     mutating func countSent(_ message: Message) {

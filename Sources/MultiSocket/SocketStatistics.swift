@@ -12,6 +12,10 @@ public struct SocketStatistics: Sendable, Hashable {
     public var drops: [DropReason: Int] = [:]
     /// Frames rejected as malformed or oversize; each closed its pipe.
     public var rejectedFrames = 0
+    /// Connections a listener dropped because their handshake failed or timed out (a tls+tcp or wss
+    /// client that is not TLS, presents no or an untrusted certificate, …); see
+    /// ``SocketEvent/handshakeRejected(address:peer:error:)``.
+    public var rejectedHandshakes = 0
     /// Pipes open now.
     public var pipes = 0
     /// Pipes added since the socket was made.

@@ -14,7 +14,7 @@ private struct TLSServer: Sendable {
         let (rejections, rejectionSink) = AsyncStream.makeStream(of: MultiSocketError.self)
         listener = try TLSTransport.listenStreams(
             Address("tls+tcp://127.0.0.1:0"), options: PipeOptions(endpoint: EndpointOptions(tls: configuration)),
-            reactor: streamTestReactor, rejected: { rejectionSink.yield($0) }
+            reactor: streamTestReactor, rejected: { _, error in rejectionSink.yield(error) }
         ) { stream, _ in acceptedSink.yield(stream) }
         self.accepted = accepted
         self.rejections = rejections

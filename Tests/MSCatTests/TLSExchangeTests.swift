@@ -3,7 +3,7 @@ import MultiSocket
 import MultiSocketTestSupport
 import Testing
 
-/// `mscat` processes over TLS with the test certificates (`Tests/Fixtures/TLS`): the listener presents the
+/// `mscat` processes over TLS with the test certificates (`TLSFixtures`, made by the run): the listener presents the
 /// server certificate, the dialer trusts the test CA (`--cacert`) or nothing (`--insecure`), or the wrong CA
 /// and fails. Ports of mscat listeners come from `QuietPort.free()` (the dialer is started after the
 /// listener, with `--async`, so it retries until the listener is up).

@@ -146,7 +146,7 @@ struct TLSInteropTests {
         let (rejections, sink) = AsyncStream.makeStream(of: MultiSocketError.self)
         let listener = try TLSTransport.listenStreams(
             Address("tls+tcp://127.0.0.1:0"), options: PipeOptions(endpoint: EndpointOptions(tls: TLSFixtures.server())),
-            reactor: ReactorGroup.default.next(), rejected: { sink.yield($0) }
+            reactor: ReactorGroup.default.next(), rejected: { _, error in sink.yield(error) }
         ) { stream, _ in stream.close(sendingFirst: []) }
         let client = try Python.start("tls_peer.py", ["tls11", "\(listener.address.port!)"])
         let result = await client.finish()

@@ -111,17 +111,21 @@ public final class Connector: Sendable {
     /// different paths.
     ///
     /// The endpoint uses `options` (by default ``ConnectorOptions/endpoint``), with the address's query
-    /// applied over them. Runs on the caller's thread; accepted connections arrive on the reactor thread.
+    /// applied over them. Runs on the caller's thread; accepted connections arrive on the reactor thread, and
+    /// each connection the listener drops because its handshake failed (tls+tcp, wss) is reported to the
+    /// handler's ``ConnectorHandler/connectorRejectedHandshake(_:peer:error:)``.
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
     ///   inproc), `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult
     public func listen(_ address: String, options: EndpointOptions? = nil) throws -> Address {
         let endpoint = try resolve(address, options)
         if state.withLock({ $0.closed || !$0.accepting }) { throw MultiSocketError(.closed, "connector closed") }
-        let listener = try endpoint.transport.listen(endpoint.address, options: endpoint.options, reactor: reactor) {
-            [self, reactor] connection in
+        let listener = try endpoint.transport.listen(endpoint.address, options: endpoint.options, reactor: reactor,
+                                                     accept: { [self, reactor] connection in
             _ = add(connection.makeLink(options: endpoint.options, reactor: reactor), address: address, dialer: nil)
-        }
+        }, rejected: { [weak self] peer, error in
+            self?.state.withLock { $0.handler }?.connectorRejectedHandshake(address, peer: peer, error: error)
+        })
         let bound = listener.address
         let kept = state.withLock { state -> Bool in
             guard !state.closed else { return false }

@@ -13,4 +13,7 @@ package protocol ConnectorHandler: PipeDelegate {
     func connectorDialFailed(_ address: String, error: MultiSocketError)
     /// A dialer will try `address` again after `delay`.
     func connectorReconnectScheduled(_ address: String, after delay: Duration)
+    /// The listener on `address` (as given to `listen`) dropped a connection from `peer` whose handshake
+    /// failed or timed out (`error`: `protocolMismatch`, `timedOut`, …); it keeps listening.
+    func connectorRejectedHandshake(_ address: String, peer: String?, error: MultiSocketError)
 }

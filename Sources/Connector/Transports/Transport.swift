@@ -53,9 +53,40 @@ public protocol Transport: Sendable {
         reactor: Reactor,
         accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener
+
+    /// ``listen(_:options:reactor:accept:)`` for a listener that can drop connections before handing them
+    /// on: each connection it accepted and then dropped because its handshake failed or timed out (TLS, a
+    /// WebSocket upgrade) is reported to `rejected`, once, with the peer's address when known and the
+    /// error, on any thread (typically the reactor's); the listener keeps accepting. The connector calls
+    /// this one, so a socket counts and reports the rejections.
+    ///
+    /// The default calls ``listen(_:options:reactor:accept:)`` and never calls `rejected`: a transport whose
+    /// listener hands on every connection it accepts needs nothing more.
+    ///
+    /// - Throws: as ``listen(_:options:reactor:accept:)``.
+    func listen(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        accept: @escaping @Sendable (TransportConnection) -> Void,
+        rejected: @escaping @Sendable (_ peer: String?, _ error: MultiSocketError) -> Void
+    ) throws(MultiSocketError) -> any TransportListener
 }
 
 extension Transport {
     /// Accepts every address and option.
     public func validate(_ address: Address, options: EndpointOptions) throws(MultiSocketError) {}
+
+    /// Listens with ``listen(_:options:reactor:accept:)``; reports no rejection. Caller's thread.
+    ///
+    /// - Throws: what ``listen(_:options:reactor:accept:)`` throws.
+    public func listen(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        accept: @escaping @Sendable (TransportConnection) -> Void,
+        rejected: @escaping @Sendable (_ peer: String?, _ error: MultiSocketError) -> Void
+    ) throws(MultiSocketError) -> any TransportListener {
+        try listen(address, options: options, reactor: reactor, accept: accept)
+    }
 }

@@ -5,8 +5,8 @@ import Synchronization
 /// A listening TCP socket whose connections become ``TLSStream``s: it accepts on the reactor thread, runs
 /// each connection's handshake there (``TLSHandshake``, with the configuration's deadline), and hands each
 /// stream that completes it to its callback. A connection whose handshake fails or times out is closed,
-/// counted in ``rejectedHandshakes`` and its error passed to the `rejected` callback (on the reactor
-/// thread); the listener keeps accepting.
+/// counted in ``rejectedHandshakes`` and its peer's address and error passed to the `rejected` callback
+/// (on the reactor thread); the listener keeps accepting.
 ///
 /// Closing it closes the socket and every connection still in its handshake; connections handed on are
 /// not its own.
@@ -18,7 +18,7 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
     private let context: TLSContext
     private let reactor: Reactor
     private let accept: @Sendable (TLSStream, Int32) -> Void
-    private let rejected: @Sendable (MultiSocketError) -> Void
+    private let rejected: @Sendable (String?, MultiSocketError) -> Void
     private let closed = Atomic(false)
     private let rejections = Atomic(0)
     // Reactor-thread state (checked at each entry).
@@ -27,7 +27,7 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
     private var nextHandshake: UInt64 = 0
 
     init(fd: Int32, address: Address, family: Int32, options: PipeOptions, context: TLSContext, reactor: Reactor,
-         rejected: @escaping @Sendable (MultiSocketError) -> Void,
+         rejected: @escaping @Sendable (String?, MultiSocketError) -> Void,
          accept: @escaping @Sendable (TLSStream, Int32) -> Void) {
         self.fd = fd
         self.address = address
@@ -67,7 +67,7 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
             stream = try context.makeStream(descriptor: connection, host: nil)
         } catch {
             Glibc.close(connection)
-            return reject(error)
+            return reject(error, peer: peer)
         }
         let id = nextHandshake
         nextHandshake += 1
@@ -77,16 +77,16 @@ package final class TLSListener: TransportListener, ReactorHandler, @unchecked S
             handshakes[id] = nil
             switch result {
             case .success(let stream): accept(stream, family)
-            case .failure(let error): if error.code != .closed { reject(error) }
+            case .failure(let error): if error.code != .closed { reject(error, peer: peer) }
             }
         }
         handshakes[id] = handshake
         handshake.start()
     }
 
-    private func reject(_ error: MultiSocketError) {
+    private func reject(_ error: MultiSocketError, peer: String) {
         rejections.add(1, ordering: .relaxed)
-        rejected(error)
+        rejected(peer, error)
     }
 
     package func close() async {

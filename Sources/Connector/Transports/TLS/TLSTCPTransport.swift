@@ -34,9 +34,23 @@ package struct TLSTCPTransport: Transport {
         reactor: Reactor,
         accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
+        try listen(address, options: options, reactor: reactor, accept: accept) { _, _ in }
+    }
+
+    /// Listens; each connection that completes the server handshake goes to `accept`, and each that fails
+    /// it or times out to `rejected` (its peer's address and the `protocolMismatch`/`timedOut` error), both
+    /// on the reactor thread.
+    package func listen(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        accept: @escaping @Sendable (TransportConnection) -> Void,
+        rejected: @escaping @Sendable (_ peer: String?, _ error: MultiSocketError) -> Void
+    ) throws(MultiSocketError) -> any TransportListener {
         let scheme = address.scheme
-        return try TLSTransport.listenStreams(address, options: options, reactor: reactor, library: library) {
-            stream, _ in accept(Self.connection(stream, scheme: scheme))
+        return try TLSTransport.listenStreams(address, options: options, reactor: reactor, library: library,
+                                              rejected: rejected) { stream, _ in
+            accept(Self.connection(stream, scheme: scheme))
         }
     }
 

@@ -61,8 +61,8 @@ package enum TLSTransport {
     }
 
     /// Binds and listens on `address` (a TCP host and port); each connection that completes the server
-    /// handshake goes to `accept` on the reactor thread, with its address family, and the error of each
-    /// that fails it (or times out) to `rejected`, there too. Caller's thread.
+    /// handshake goes to `accept` on the reactor thread, with its address family, and the peer's address
+    /// and the error of each that fails it (or times out) to `rejected`, there too. Caller's thread.
     ///
     /// - Throws: `notSupported` (no OpenSSL), `badAddress` (no certificate, an unreadable one, or an
     ///   address that cannot be bound), `addressInUse`, `systemError`.
@@ -71,7 +71,7 @@ package enum TLSTransport {
         options: PipeOptions,
         reactor: Reactor,
         library: Library = system,
-        rejected: @escaping @Sendable (MultiSocketError) -> Void = { _ in },
+        rejected: @escaping @Sendable (String?, MultiSocketError) -> Void = { _, _ in },
         accept: @escaping @Sendable (TLSStream, Int32) -> Void
     ) throws(MultiSocketError) -> TLSListener {
         let openSSL = try library().get()

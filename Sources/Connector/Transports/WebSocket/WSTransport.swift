@@ -63,7 +63,20 @@ struct WSTransport: Transport {
         reactor: Reactor,
         accept: @escaping @Sendable (TransportConnection) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
-        try WebSocketTransport.listen(address, options: wireOptions(options), reactor: reactor, tls: tls) {
+        try listen(address, options: options, reactor: reactor, accept: accept) { _, _ in }
+    }
+
+    /// Listens as ``listen(_:options:reactor:accept:)``; for wss, each connection whose TLS handshake fails
+    /// or times out goes to `rejected` (its peer's address and the error) on the reactor thread.
+    func listen(
+        _ address: Address,
+        options: PipeOptions,
+        reactor: Reactor,
+        accept: @escaping @Sendable (TransportConnection) -> Void,
+        rejected: @escaping @Sendable (_ peer: String?, _ error: MultiSocketError) -> Void
+    ) throws(MultiSocketError) -> any TransportListener {
+        try WebSocketTransport.listen(address, options: wireOptions(options), reactor: reactor, tls: tls,
+                                      rejected: rejected) {
             accept(.link($0))
         }
     }

@@ -5,7 +5,8 @@ import Synchronization
 /// The listening socket of one ws or wss endpoint, shared by its paths: accepts on the reactor thread and
 /// runs each connection's handshakes — for wss the TLS handshake (``TLSHandshake``) first, then the
 /// WebSocket one (a ``WebSocketServerPreamble`` run by a ``PreambleDriver``) over the TLS stream — and
-/// hands the connection to the listener of the path it asked for. A connection failing either is closed.
+/// hands the connection to the listener of the path it asked for. A connection failing either is closed;
+/// one failing the TLS handshake (or timing out in it) is also reported to the endpoint's listeners.
 final class WebSocketServer: ReactorHandler, @unchecked Sendable {
     let key: String
     let scheme: String
@@ -55,27 +56,34 @@ final class WebSocketServer: ReactorHandler, @unchecked Sendable {
     /// thread.
     private func startTLS(_ connection: Int32, _ tls: TLSContext) {
         reactor.assertInReactor()
+        let peer = SystemSocket.describe(connection, peer: true, scheme: scheme)
         let stream: TLSStream
         do {
             stream = try tls.makeStream(descriptor: connection, host: nil)
         } catch {
             Glibc.close(connection)
-            return
+            return reject(peer, error)
         }
         let id = nextHandshake
         nextHandshake += 1
         let handshake = TLSHandshake(
-            stream: stream, reactor: reactor, timeout: tls.configuration.handshakeTimeout,
-            peer: SystemSocket.describe(connection, peer: true, scheme: scheme)
+            stream: stream, reactor: reactor, timeout: tls.configuration.handshakeTimeout, peer: peer
         ) { [self] result in
             reactor.assertInReactor()
             tlsHandshakes[id] = nil
+            if case .failure(let error) = result, error.code != .closed { reject(peer, error) }
             guard case .success = result else { return }
             guard !closed.load(ordering: .acquiring) else { return stream.close(sendingFirst: []) }
             startHandshake(stream)
         }
         tlsHandshakes[id] = handshake
         handshake.start()
+    }
+
+    /// Tells every path listening on this endpoint that the TLS handshake with `peer` failed. Reactor thread.
+    private func reject(_ peer: String, _ error: MultiSocketError) {
+        reactor.assertInReactor()
+        for route in WebSocketTransport.routes(key) { route.rejected(peer, error) }
     }
 
     /// Runs the WebSocket handshake of a connection just accepted (for wss, just secured). Reactor thread.

@@ -88,6 +88,8 @@ enum WebSocketTransport {
         let listener: WebSocketListener
         let options: PipeOptions
         let accept: @Sendable (any PipeLink) -> Void
+        /// Told of each wss connection whose TLS handshake failed (its peer and the error).
+        let rejected: @Sendable (String?, MultiSocketError) -> Void
     }
 
     private struct Endpoint {
@@ -101,12 +103,15 @@ enum WebSocketTransport {
     /// Listens on `address`'s path, binding its host and port unless another listener of the same scheme
     /// in this process already has; each connection that completes the handshake for this path is handed to
     /// `accept` on the reactor thread. With `tls` (wss), a new endpoint runs the TLS handshake first, with the
-    /// options' ``EndpointOptions/tls`` (a shared port keeps the configuration of its first listener).
+    /// options' ``EndpointOptions/tls`` (a shared port keeps the configuration of its first listener); a
+    /// connection failing it is reported to `rejected` on the reactor thread — of every path listening on
+    /// that port, since the path it wanted is not known yet.
     static func listen(
         _ address: Address,
         options: PipeOptions,
         reactor: Reactor,
         tls: TLSTransport.Library? = nil,
+        rejected: @escaping @Sendable (String?, MultiSocketError) -> Void = { _, _ in },
         accept: @escaping @Sendable (any PipeLink) -> Void
     ) throws(MultiSocketError) -> any TransportListener {
         guard let port = address.port else {
@@ -122,7 +127,7 @@ enum WebSocketTransport {
             if let key = wantedKey, var endpoint = table[key] {
                 guard endpoint.routes[path] == nil else { throw MultiSocketError(.addressInUse, "\(address)") }
                 let listener = WebSocketListener(key: key, path: path, address: address)
-                endpoint.routes[path] = Route(listener: listener, options: options, accept: accept)
+                endpoint.routes[path] = Route(listener: listener, options: options, accept: accept, rejected: rejected)
                 table[key] = endpoint
                 return listener
             }
@@ -144,7 +149,7 @@ enum WebSocketTransport {
             var bound = address
             bound.port = SystemSocket.boundPort(fd)
             let listener = WebSocketListener(key: key, path: path, address: bound)
-            let route = Route(listener: listener, options: options, accept: accept)
+            let route = Route(listener: listener, options: options, accept: accept, rejected: rejected)
             table[key] = Endpoint(server: server, routes: [path: route])
             guard reactor.register(fd, handler: server) else {
                 table[key] = nil
@@ -153,6 +158,11 @@ enum WebSocketTransport {
             }
             return listener
         }
+    }
+
+    /// Every path's listener on the endpoint `key` (none once it closed).
+    static func routes(_ key: String) -> [Route] {
+        endpoints.withLock { $0[key].map { Array($0.routes.values) } ?? [] }
     }
 
     /// The listener for `path` on the endpoint `key`, if any.
