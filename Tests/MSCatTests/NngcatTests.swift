@@ -32,31 +32,9 @@ struct NngcatTests {
         }
     }
 
-    /// A loopback tcp port free now (bound, then released), for a listener started later. It is taken below
-    /// the kernel's ephemeral range (32768 and up), from which port-0 listeners and outgoing connections of the
-    /// other tests draw: none of them can take it meanwhile, and a dialer retrying it reaches nobody else.
-    static func freePort() throws -> UInt16 {
-        for _ in 0..<100 {
-            let port = UInt16.random(in: 20_000...32_000)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
-            }
-            if bound { return port }
-        }
-        return try #require(nil as UInt16?, "no free port below the ephemeral range")
-    }
-
     /// `mscat --req --dial sp+tcp://…` against `nngcat --rep --listen tcp://…`.
     @Test func mscatReqToNngcatRep() async throws {
-        let port = try Self.freePort()
+        let port = try QuietPort.free()
         guard let rep = try Self.nngcat(["--rep", "--listen", "tcp://127.0.0.1:\(port)", "--data", "pong",
                                          "--quoted", "--count", "1"]) else { return }
         // SIGKILL: the child inherits the test process's blocked signals, so a SIGTERM would never arrive.
@@ -72,7 +50,7 @@ struct NngcatTests {
 
     /// `nngcat --req --dial tcp://…` against `mscat --rep --listen sp+tcp://…`.
     @Test func nngcatReqToMscatRep() async throws {
-        let port = try Self.freePort()
+        let port = try QuietPort.free()
         let rep = try MSCatProcess(["--rep", "--listen", "sp+tcp://127.0.0.1:\(port)", "--data", "pong", "--ascii",
                                     "--count", "1", "--recv-timeout", "20"])
         // --async: nngcat keeps dialing in the background until mscat listens.
