@@ -1,6 +1,6 @@
 import MultiSocket
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketTestSupport
-import Synchronization
 import Testing
 
 /// A switch starts nothing by itself, runs as a structured task, routes through middleware that waits
@@ -50,9 +50,9 @@ struct SwitchMiddlewareTests {
     /// Four clients' messages wait in a middleware until four are in it at once: only a switch that runs its
     /// middleware concurrently gets there (one that ran them one by one would give up on each after 10 s).
     @Test func aWaitingMiddlewareRunsForManySourcesAtOnce() async throws {
-        let inFlight = Mutex((now: 0, most: 0))
+        let inFlight = Locked((now: 0, most: 0))  // Locked, not Mutex: the thread sanitizer sees its lock
         let gate = Barrier(parties: 4)
-        let opened = Mutex(0)
+        let opened = Locked(0)
         let (server, hub, clients) = try await topology("concurrent", clients: 4, concurrency: 8) { message, _ in
             inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
             if await gate.arrive(within: .seconds(10)) { opened.withLock { $0 += 1 } }

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
 import Synchronization
@@ -9,10 +10,10 @@ private final class Asker: ProtocolRole, PipeObserver {
     static let identity = ProtocolIdentity.req
     let socket = Socket(sender: .toOne, receiver: .all, options: SocketOptions(identity: .req))
     /// Pipes heard added and not yet removed, and every pipe heard removed.
-    private let pipes = Mutex((live: Set<UInt32>(), removed: Set<UInt32>()))
+    private let pipes = Locked((live: Set<UInt32>(), removed: Set<UInt32>()))
     /// Resumed when the first pipe is heard.
-    private let firstPipe = Mutex<CheckedContinuation<Void, Never>?>(nil)
-    private let heardPipe = Mutex(false)
+    private let firstPipe = Locked<CheckedContinuation<Void, Never>?>(nil)
+    private let heardPipe = Locked(false)
 
     init() {
         socket.addPipeObserver(self)
@@ -113,7 +114,7 @@ struct CustomRoleTests {
 
     @Test func socketTimersRunInDeadlineOrderAndCancelledOnesNever() async throws {
         let socket = Socket()
-        let fired = Mutex<[String]>([])
+        let fired = Locked<[String]>([])
         try await withTimeout(10, "the timers") {
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let cancelled = socket.schedule(after: .milliseconds(20)) { fired.withLock { $0.append("cancelled") } }

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
 import Synchronization
@@ -34,8 +35,8 @@ func code(_ error: (any Error)?) -> MultiSocketError.Code? {
 
 /// Counts per index, shareable between tasks.
 final class Tally: Sendable {
-    private let counts: Mutex<[Int]>
-    init(_ size: Int) { counts = Mutex([Int](repeating: 0, count: size)) }
+    private let counts: Locked<[Int]>
+    init(_ size: Int) { counts = Locked([Int](repeating: 0, count: size)) }
     func add(_ index: Int) { counts.withLock { $0[index] += 1 } }
     var values: [Int] { counts.withLock { $0 } }
 }

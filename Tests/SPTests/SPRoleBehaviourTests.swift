@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
 import Synchronization
@@ -12,7 +13,7 @@ struct SPRoleBehaviourTests {
     func concurrentRequestsAndWorkers(_ wire: SPWire) async throws {
         let rep = Rep()
         let bound = try rep.listen(wire.ourListenAddress)
-        let busy = Mutex((now: 0, most: 0))
+        let busy = Locked((now: 0, most: 0))
         let serving = Task {
             try await rep.serve(workers: 8) { request in
                 busy.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
@@ -46,7 +47,7 @@ struct SPRoleBehaviourTests {
     @Test func resendAndTimeout() async throws {
         let rep = Rep()
         let bound = try rep.listen("sp+tcp://127.0.0.1:0")
-        let seen = Mutex<Set<[UInt8]>>([])
+        let seen = Locked<Set<[UInt8]>>([])
         let serving = Task {
             try await rep.serve { request in
                 if text(request.body) == "never" { return nil }

@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import Synchronization
 import MultiSocketTestSupport
@@ -67,7 +68,7 @@ extension SPPeerTests {
         /// in its path (two backtrace hops on the second SP link), and the reply finds its way back.
         @Test func twoSwitchesChainedOverSP() async throws {
             let rep = Rep()
-            let hops = Mutex(0)
+            let hops = Locked(0)
             let serving = Task {
                 try await rep.serve { request in
                     hops.withLock { $0 = request.path.count }
