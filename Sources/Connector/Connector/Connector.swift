@@ -113,7 +113,7 @@ public final class Connector: Sendable {
     /// The endpoint uses `options` (by default ``ConnectorOptions/endpoint``), with the address's query
     /// applied over them. Runs on the caller's thread; accepted connections arrive on the reactor thread, and
     /// each connection the listener drops because its handshake failed (tls+tcp, wss) is reported to the
-    /// handler's ``ConnectorHandler/connectorRejectedHandshake(_:peer:error:)``.
+    /// handler's `connectorRejectedHandshake(_:peer:error:)` (the socket emits `handshakeRejected`).
     /// - Throws: ``MultiSocketError`` with code `badAddress` (also a bad query option, or `raw` over
     ///   inproc), `unsupportedScheme`, `addressInUse` or `closed`.
     @discardableResult

@@ -7,7 +7,7 @@ import Glibc
 /// process with an assertion naming both ranks.
 @usableFromInline package enum LockOrder {
     /// Slot 0 counts unranked (leaf) locks; slot r counts locks of rank r.
-    private static let slots = 4
+    private static let slots = Int(LockRank.reactorBackend.rawValue) + 1
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
