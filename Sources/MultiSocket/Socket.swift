@@ -220,7 +220,7 @@ public final class Socket: Sendable {
     /// ``SocketOptions/receiveTimeout``) has passed.
     @usableFromInline
     func receiveWaiting(timeout: Duration? = nil) async throws -> Message {
-        let limit = timeout ?? options.receiveTimeout
+        guard let limit = timeout ?? options.receiveTimeout else { return try await receiveWaitingUntimed() }
         let id = state.withLock { $0.makeID() }
         var timer: SocketTimer?
         defer { if let timer { cancel(timer) } }
@@ -232,13 +232,31 @@ public final class Socket: Sendable {
                     for pipe in resume { pipe.resumeReceiving() }
                     continuation.resume(returning: message)
                 case .suspended:
-                    if let limit {
-                        // Armed once the receiver waits, so that it cannot fire before there is one to end.
-                        timer = schedule(after: limit) { [state] in
-                            state.withLock { $0.cancelReceive(id) }?.resume(
-                                throwing: MultiSocketError(.timedOut, "no message within \(limit)"))
-                        }
+                    // Armed once the receiver waits, so that it cannot fire before there is one to end.
+                    timer = schedule(after: limit) { [state] in
+                        state.withLock { $0.cancelReceive(id) }?.resume(
+                            throwing: MultiSocketError(.timedOut, "no message within \(limit)"))
                     }
+                case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.cancelReceive(id) }?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// A wait for the next message with no deadline: no timer, and nothing captured for one (the common path).
+    private func receiveWaitingUntimed() async throws -> Message {
+        let id = state.withLock { $0.makeID() }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
+                let cancelled = Task.isCancelled
+                switch state.withLock({ $0.waitForMessage(id, receiver: continuation, cancelled: cancelled) }) {
+                case .message(let message, let resume):
+                    for pipe in resume { pipe.resumeReceiving() }
+                    continuation.resume(returning: message)
+                case .suspended: break
                 case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
                 case .cancelled: continuation.resume(throwing: CancellationError())
                 }

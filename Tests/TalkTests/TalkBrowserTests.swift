@@ -11,7 +11,7 @@ struct TalkBrowserTests {
         let found = ["/usr/bin/chromium", "/usr/local/bin/chromium"].contains { FileManager.default.isExecutableFile(atPath: $0) }
         try #require(found, "chromium is required (apt-get install -y chromium)")
         let journal = Journal()
-        let ok = try await withTimeout(90, "chromium self-check") { try await selfCheck(journal: journal) }
+        let ok = try await withTimeout(90, "chromium self-check") { try await selfCheck(journal: journal, launch: ProcessLauncher.run) }
         let lines = journal.all
         #expect(ok, "\(lines)")
         // The page's call reached the server.

@@ -91,7 +91,7 @@ final class Chromium: Sendable {
     private let process: Process
     private let profile: URL
 
-    init(_ url: String) throws {
+    init(_ url: String, launch: (Process) throws -> Void) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("talkweb-\(getpid())-\(UInt32.random(in: 0 ... .max))")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -99,7 +99,7 @@ final class Chromium: Sendable {
                              "--no-first-run", "--user-data-dir=\(profile.path)", url]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
     }
 
     /// Ends the browser and waits for it, on a thread of its own.
@@ -119,14 +119,16 @@ final class Chromium: Sendable {
 
 /// Serves on a free port, runs headless Chromium through the page, prints what happened; `true` when the
 /// page, the server's call into it and its notifications all succeeded.
-public func selfCheck(journal: Journal = Journal()) async throws -> Bool {
+/// `launch` starts the browser process (`process.run()`; a test passes its own, which serializes launches).
+public func selfCheck(journal: Journal = Journal(),
+                      launch: (Process) throws -> Void = { try $0.run() }) async throws -> Bool {
     let talk = makeServer(journal)
     let address = try listen(talk, on: "127.0.0.1:0")
     let url = "http://127.0.0.1:\(address.port ?? 0)/talk/"
     journal.note("serving \(url)")
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await talk.run() }
-        let browser = try Chromium(url)
+        let browser = try Chromium(url, launch: launch)
         // The page reports the data-status it set on its <body>; a page that never does fails after a minute.
         let timeout = Task {
             try await Task.sleep(for: .seconds(60))
