@@ -127,7 +127,11 @@ struct AddressReuseTests {
         var address = try QuietPort.replacingPortZero(in: transport.uniqueAddress("relisten"))
         for round in 0..<30 {
             let first = Socket()
-            address = "\(try first.listen(address))"
+            if round == 0 {
+                address = "\(try first.listen(address))"
+            } else {
+                try await listenAgain(first, address)  // the previous round's listener was just closed
+            }
             let second = Socket()
             let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false))))
             do {
