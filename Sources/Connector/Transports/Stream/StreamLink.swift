@@ -714,18 +714,27 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     }
 
     /// Closes the link if its partial frame is still incomplete after the timeout; time spent paused by the
-    /// receiver or by unwritten replies does not count.
+    /// receiver or by unwritten replies does not count. Before it does, it reads what the kernel holds: a
+    /// reactor that woke late (a loaded machine) may see the timer before the bytes that finish the frame.
     private func partialTimerFired() {
         reactor.assertInReactor()
         partialTimer = nil
         guard !finished, partialSince != 0, let timeout = partialFrameTimeout else { return }
-        let now = Self.now()
         if receivingPaused || waitingForOutput {
-            partialSince = now
+            partialSince = Self.now()
             armPartialTimer(after: timeout)
             return
         }
-        let elapsed = now &- partialSince
+        if Self.now() &- partialSince >= timeout {
+            readAvailable()
+            guard !finished, partialSince != 0, partialTimer == nil else { return }
+            if receivingPaused || waitingForOutput {
+                partialSince = Self.now()
+                armPartialTimer(after: timeout)
+                return
+            }
+        }
+        let elapsed = Self.now() &- partialSince
         if elapsed < timeout {
             armPartialTimer(after: timeout - elapsed)
             return
