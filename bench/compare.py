@@ -154,14 +154,20 @@ def many_table(many, many_failed, disturbed):
     if not keys:
         return None
     lines = []
-    for generator in sorted({k[3] for k in keys}, key=lambda g: g != "own"):
+    for generator in sorted({k[3] for k in keys}, key=lambda g: (g != "own", depth_of(g))):
         lines.append(many_generator_table(generator, {k for k in keys if k[3] == generator}, many, many_failed,
                                           disturbed))
     return "\n\n".join(lines)
 
 
+def depth_of(generator):
+    """Requests in flight per connection: `wire:16` is wire_many with MANY_DEPTH=16; `wire` and `own` keep one."""
+    return int(generator.split(":")[1]) if ":" in generator else 1
+
+
 def many_generator_table(generator, keys, many, many_failed, disturbed):
-    wire = generator == "wire"
+    wire = generator.startswith("wire")
+    depth = depth_of(generator)
     ours = sorted((k for k in keys if k[0] == "multisocket"), key=lambda k: (int(k[1] or 0), k[2]))
     peers = sorted((k for k in keys if k[0] != "multisocket"), key=lambda k: (peer_key(k[0]), k[2]))
     def median(k, i):
@@ -170,7 +176,9 @@ def many_generator_table(generator, keys, many, many_failed, disturbed):
     med = {k: tuple(median(k, i) for i in range(5)) for k in keys if many.get(k)}
     best = max((med[k][0] for k in peers if k in med), default=None)
     conns = sorted({k[2] for k in keys})
-    head = ["tcp 64 B, %s connections, req/rep" % "/".join(str(c) for c in conns), "req/s ↑", "p50 µs ↓",
+    head = ["tcp 64 B, %s connections%s, req/rep" % ("/".join(str(c) for c in conns),
+                                                     ", %d in flight on each" % depth if depth > 1 else ""),
+            "req/s ↑", "p50 µs ↓",
             "p99 µs ↓", "req/s ÷ best peer"]
     if wire:
         head += ["server CPU µs/req", "generator CPU µs/req"]
@@ -196,7 +204,12 @@ def many_generator_table(generator, keys, many, many_failed, disturbed):
         lines.append("ours, N I/O threads ÷ 1 I/O thread (req/s): " + ", ".join(
             "%s: %s" % (io, fmt_ratio(v / by_io["1"])) for io, v in sorted(by_io.items(), key=lambda x: int(x[0]))
             if io != "1"))
-    if wire:
+    if wire and depth > 1:
+        lines.append("The same generator with %d requests in flight on each connection (MANY_DEPTH=%d), the "
+                     "requests a read frees written together: system calls are shared by several requests on "
+                     "both sides, so the generator needs little CPU and a server's extra I/O threads get the "
+                     "second core." % (depth, depth))
+    elif wire:
         lines.append("Every server driven by the same load generator, bench/many/wire_many: one C thread on epoll "
                      "speaking the server's own wire (multisocket frames, SP, ZMTP), one connection per simulated "
                      "client with one request in flight on each. Ours: msperf local_many with "

@@ -28,6 +28,8 @@
 #                                each) against one rep server process; ours
 #                                once per IO_THREADS value, beside the nng and
 #                                zmq peers of bench/many
+#        DEPTHS="1 16"           the wire_many rows once per depth (requests in
+#                                flight per connection, MANY_DEPTH)
 #        CONNECTIONS=64  IO_THREADS="1 2"   (MULTISOCKET_IO_THREADS of both
 #                                msperf processes, one table row each); then
 #                                the same servers again, all driven by one C
@@ -62,6 +64,7 @@ RSS="${RSS:-1}"
 MANY="${MANY:-1}"
 CONNECTIONS="${CONNECTIONS:-64}"
 IO_THREADS="${IO_THREADS:-1 2}"
+DEPTHS="${DEPTHS:-1 16}"
 export QUIET_MAX="${QUIET_MAX:-0.25}"
 export QUIET_WAIT="${QUIET_WAIT:-5}"
 WORK="${BENCH_WORK:-${XDG_CACHE_HOME:-$HOME/.cache}/multisocket-bench}/compare"
@@ -488,10 +491,12 @@ run_many_ours() { # io_threads
 # sp: NNG's, zmtp: ZeroMQ's), so that the rows compare the servers alone and the
 # generator leaves the server as much of the machine as it can. Records the CPU
 # time per request of the server and of the generator (server_us=, gen_us=).
-# server: ours:IO_THREADS | nng | zmq
+# server: ours:IO_THREADS | nng | zmq; depth: requests in flight per connection
 run_many_wire() {
-	local server=$1 size=64 count url lpid rc wire label io="" line cpu_s cpu_g cmd
-	count="$(count_of multisocket many "$size")"
+	local server=$1 depth=$2 size=64 count url lpid rc wire label io="" line cpu_s cpu_g cmd gen=wire
+	[ "$depth" -gt 1 ] && gen="wire:$depth"
+	# the same run time at any depth: more requests in flight answer more of them
+	count=$(($(count_of multisocket many "$size") * depth))
 	url="$(next_url tcp)"
 	case "$server" in
 	ours:*)
@@ -506,7 +511,7 @@ run_many_wire() {
 	lpid=$!
 	PIDS="$lpid"
 	wait_listening "$url" "$lpid"
-	run_fg /usr/bin/time -f "%U %S" -o "$TMP/g.time" "${PIN_CMD[@]}" timeout "$TIMEOUT" \
+	run_fg /usr/bin/time -f "%U %S" -o "$TMP/g.time" "${PIN_CMD[@]}" env MANY_DEPTH="$depth" timeout "$TIMEOUT" \
 		"$BUILD/wire_many" "$wire" "$label" "$url" "$size" "$count" "$CONNECTIONS" >"$TMP/r.out" 2>"$TMP/r.err"
 	rc=$?
 	# ours ends when its peers have left; a peer's server runs until ended
@@ -519,9 +524,9 @@ run_many_wire() {
 	cpu_s="$(tail -1 "$TMP/s.time" 2>/dev/null | awk -v n="$count" 'NF == 2 { printf "%.2f", ($1 + $2) * 1e6 / n }')"
 	cpu_g="$(tail -1 "$TMP/g.time" 2>/dev/null | awk -v n="$count" 'NF == 2 { printf "%.2f", ($1 + $2) * 1e6 / n }')"
 	if [ "$rc" -eq 0 ] && [ -n "$line" ]; then
-		record "${line#RESULT } generator=wire${io:+ io_threads=$io} server_us=${cpu_s:-na} gen_us=${cpu_g:-na}"
+		record "${line#RESULT } generator=$gen${io:+ io_threads=$io} server_us=${cpu_s:-na} gen_us=${cpu_g:-na}"
 	else
-		fail "lib=$label test=many pattern=reqrep transport=tcp size=$size connections=$CONNECTIONS count=$count generator=wire${io:+ io_threads=$io} rc=$rc"
+		fail "lib=$label test=many pattern=reqrep transport=tcp size=$size connections=$CONNECTIONS count=$count generator=$gen${io:+ io_threads=$io} rc=$rc"
 	fi
 }
 
@@ -622,9 +627,11 @@ for rep in $(seq 1 "$REPS"); do
 		echo "-- tcp: $CONNECTIONS connections, req/rep 64 B, one load-generator process" >&2
 		for io in $IO_THREADS; do run_many_ours "$io"; done
 		for lib in $MANY_LIBS; do run_many_peer "$lib"; done
-		echo "-- tcp: the same, every server driven by bench/many/wire_many" >&2
-		for io in $IO_THREADS; do run_many_wire "ours:$io"; done
-		for lib in $MANY_LIBS; do run_many_wire "$lib"; done
+		for depth in $DEPTHS; do
+			echo "-- tcp: the same, every server driven by bench/many/wire_many, $depth in flight per connection" >&2
+			for io in $IO_THREADS; do run_many_wire "ours:$io" "$depth"; done
+			for lib in $MANY_LIBS; do run_many_wire "$lib" "$depth"; done
+		done
 	fi
 	if [ "$RSS" = 1 ]; then
 		echo "-- peak RSS, tcp, $(count_of multisocket rss 64) x 64 B" >&2

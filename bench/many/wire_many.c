@@ -1,8 +1,14 @@
 /*
  * One load generator for every many-connection server (see many.h): a single
  * thread on epoll that opens CONNECTIONS plain TCP connections, speaks the
- * server's own wire on each, keeps one request in flight per connection until
- * COUNT requests have been answered, and prints the RESULT line.
+ * server's own wire on each, keeps DEPTH requests in flight per connection
+ * (environment MANY_DEPTH, 1 to 64, default 1) until COUNT requests have been
+ * answered, and prints the RESULT line.
+ *
+ * With a depth above 1 the requests a reply frees are written together, so a
+ * read and a write serve several requests on both sides: the system calls,
+ * which cost more than the rest, are shared, and the server's own work per
+ * request is what is left to compare (how its I/O threads scale with cores).
  *
  * Driving msperf local_many, nng_many local and zmq_many local with this same
  * generator compares the servers alone, and it costs the machine so little
@@ -31,11 +37,15 @@
 
 enum wire { WIRE_MS, WIRE_SP, WIRE_ZMTP };
 
+#define MAX_DEPTH 64
+
 struct conn {
 	int      fd;
-	uint32_t id;     /* the request id in flight (ms, sp) */
-	double   sent;
-	size_t   have;   /* bytes in buf */
+	uint32_t next;             /* the last request id issued (ms, sp) */
+	int      inflight;         /* requests sent and not yet answered */
+	uint32_t ids[MAX_DEPTH];   /* their ids (ms, sp: replies may come in any order) */
+	double   sent[MAX_DEPTH];  /* and when they were sent (zmtp: in order, slot 0 first) */
+	size_t   have;             /* bytes in buf */
 	uint8_t  buf[65536];
 };
 
@@ -144,44 +154,74 @@ handshake(int fd)
 	/* ms: nothing; the server's hello arrives as an internal frame, skipped by the reader */
 }
 
-/* sends the next request on c */
-static void
-send_request(struct conn *c)
+/* appends one request to out (which has room for it) and records it on c; returns its size */
+static size_t
+put_request(struct conn *c, uint8_t *out)
 {
-	uint8_t frame[32 + 65536];
-	size_t  n = 0;
-	c->id     = (c->id + 1) | 0x80000000u;
+	size_t   n  = 0;
+	uint32_t id = c->next = (c->next + 1) | 0x80000000u;
 	switch (g_wire) {
 	case WIRE_MS: /* to-one frame: flags 0, ttl 16, no path, length; content = request id + body */
-		frame[0] = 0, frame[1] = 16, frame[2] = 0, frame[3] = 0;
-		put32(frame + 4, 4 + g_size);
-		put32(frame + 8, c->id);
+		out[0] = 0, out[1] = 16, out[2] = 0, out[3] = 0;
+		put32(out + 4, 4 + g_size);
+		put32(out + 8, id);
 		n = 12;
 		break;
 	case WIRE_SP: /* 64-bit length, then the request id (high bit set) and the body */
-		memset(frame, 0, 4);
-		put32(frame + 4, 4 + g_size);
-		put32(frame + 8, c->id);
+		memset(out, 0, 4);
+		put32(out + 4, 4 + g_size);
+		put32(out + 8, id);
 		n = 12;
 		break;
 	case WIRE_ZMTP: /* empty delimiter frame (MORE), then the body frame */
-		frame[0] = 0x01, frame[1] = 0;
-		frame[2] = 0x00, frame[3] = g_size;
+		out[0] = 0x01, out[1] = 0;
+		out[2] = 0x00, out[3] = g_size;
 		n = 4;
 		break;
 	}
-	memcpy(frame + n, g_body, g_size);
-	c->sent = now_s();
-	write_all(c->fd, frame, n + g_size);
+	memcpy(out + n, g_body, g_size);
+	c->ids[c->inflight]  = id;
+	c->sent[c->inflight] = now_s();
+	c->inflight++;
+	return n + g_size;
+}
+
+/* sends `count` new requests on c in one write */
+static void
+send_requests(struct conn *c, long count)
+{
+	uint8_t out[MAX_DEPTH * (12 + 255)];
+	size_t  n = 0;
+	for (long i = 0; i < count; i++)
+		n += put_request(c, out + n);
+	write_all(c->fd, out, n);
+}
+
+/* takes the request a reply answers off c's list; returns when it was sent */
+static double
+answered(struct conn *c, uint32_t id)
+{
+	int at = 0;
+	if (g_wire != WIRE_ZMTP) {
+		while (at < c->inflight && c->ids[at] != id)
+			at++;
+		if (at == c->inflight)
+			die("a reply to no request in flight");
+	}
+	double sent = c->sent[at];
+	memmove(c->ids + at, c->ids + at + 1, (c->inflight - at - 1) * sizeof(uint32_t));
+	memmove(c->sent + at, c->sent + at + 1, (c->inflight - at - 1) * sizeof(double));
+	c->inflight--;
+	return sent;
 }
 
 /*
- * Whether buf holds a whole reply: stores its size in *used (bytes to drop)
- * and whether it answers the request in flight in *answer (0: an internal or
- * command frame to skip).
+ * Whether buf holds a whole reply: stores its size in *used (bytes to drop),
+ * whether it answers a request in *answer (0: an internal or command frame to
+ * skip) and the request id it carries in *id (ms, sp).
  */
 static int
-parse(struct conn *c, size_t *used, int *answer)
+parse(struct conn *c, size_t *used, int *answer, uint32_t *id)
 {
 	const uint8_t *b = c->buf;
 	size_t         have = c->have;
@@ -199,8 +239,9 @@ parse(struct conn *c, size_t *used, int *answer)
 		*used = total;
 		if (b[0] & 0x04) /* internal: the server's hello */
 			return 1;
-		if (total - start != 4 + (size_t) g_size || get32(b + start) != c->id)
+		if (total - start != 4 + (size_t) g_size)
 			die("bad reply");
+		*id     = get32(b + start);
 		*answer = 1;
 		return 1;
 	}
@@ -212,8 +253,9 @@ parse(struct conn *c, size_t *used, int *answer)
 			die("reply of %llu bytes", (unsigned long long) length);
 		if (have < 8 + length)
 			return 0;
-		if (length != 4 + (uint64_t) g_size || get32(b + 8) != c->id)
+		if (length != 4 + (uint64_t) g_size)
 			die("bad reply");
+		*id     = get32(b + 8);
 		*used   = 8 + length;
 		*answer = 1;
 		return 1;
@@ -273,10 +315,16 @@ load(const char *url, long size, long count, long conns)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev) != 0)
 			die("epoll_ctl: %s", strerror(errno));
 	}
-	long   issued = conns < count ? conns : count, done = 0;
+	long   depth  = getenv("MANY_DEPTH") ? parse_pos(getenv("MANY_DEPTH"), "MANY_DEPTH", MAX_DEPTH) : 1;
+	long   issued = 0, done = 0;
 	double t0     = now_s();
-	for (long i = 0; i < issued; i++)
-		send_request(&cs[i]);
+	if (depth < 1)
+		die("MANY_DEPTH must be 1...%d", MAX_DEPTH);
+	for (long i = 0; i < conns && issued < count; i++) {
+		long n = count - issued < depth ? count - issued : depth;
+		send_requests(&cs[i], n);
+		issued += n;
+	}
 	struct epoll_event evs[256];
 	while (done < count) {
 		int n = epoll_wait(ep, evs, 256, 30000);
@@ -293,18 +341,29 @@ load(const char *url, long size, long count, long conns)
 				die("recv: %s", strerror(errno));
 			}
 			c->have += r;
-			size_t used;
-			int    answer;
-			while (parse(c, &used, &answer)) {
-				memmove(c->buf, c->buf + used, c->have - used);
-				c->have -= used;
+			size_t   used, at = 0;
+			int      answer;
+			uint32_t id = 0;
+			long     freed = 0;
+			for (;;) {
+				/* parse reads from c->buf: move what is left to the front first */
+				if (at > 0) {
+					memmove(c->buf, c->buf + at, c->have - at);
+					c->have -= at;
+					at = 0;
+				}
+				if (!parse(c, &used, &answer, &id))
+					break;
+				at = used;
 				if (!answer)
 					continue;
-				rtt[done++] = now_s() - c->sent;
-				if (issued < count) {
-					issued++;
-					send_request(c);
-				}
+				rtt[done++] = now_s() - answered(c, id);
+				freed++;
+			}
+			long more = count - issued < freed ? count - issued : freed;
+			if (more > 0) {
+				send_requests(c, more);
+				issued += more;
 			}
 		}
 	}
