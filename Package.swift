@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
         .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
+        .library(name: "MultiSocketStreams", targets: ["MultiSocketStreams"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
         // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
         // package graph). `Demo` and `TalkWeb` keep their short names, for `swift run Demo` and `swift run TalkWeb`.
@@ -49,6 +50,9 @@ let package = Package(
         // Talk is its own module: its JSON coder brings FoundationEssentials, which the other products do without.
         .target(name: "MultiSocketTalk", dependencies: ["MultiSocketProtocols"], path: "Sources/Talk",
                 exclude: ["JavaScript"], swiftSettings: callerExecutor),
+        // Byte streams over the socket (issue 18): StreamEndpoint, StreamListener, StreamConnection.
+        .target(name: "MultiSocketStreams", dependencies: ["MultiSocket"], path: "Sources/Streams",
+                swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
@@ -126,6 +130,11 @@ let package = Package(
             name: "MultiSocketSoakTests",
             dependencies: ["MultiSocketSoakKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/SoakTests"
+        ),
+        .testTarget(
+            name: "MultiSocketStreamsTests",
+            dependencies: ["MultiSocketStreams", "MultiSocketTestSupport"],
+            path: "Tests/MultiSocketStreamsTests"
         ),
     ],
     swiftLanguageModes: [.v6]
