@@ -49,6 +49,7 @@ final class StreamCore: Sendable {
             let threshold = max(1, options.window / 4)
             let raw = isRaw
             let (step, roomWaiters) = state.withLock { state -> (ReadStep, [WaiterTable.Entry]) in
+                if state.closedHere { return (.fail(StreamError(.connectionClosed, "the stream was closed")), []) }
                 if state.buffered > 0 && !state.readClosed {
                     let bytes = state.take(maximum)
                     if raw { return (.bytes(bytes, credit: nil, path: [], peerID: 0), state.waiters.removeAll([.room])) }
@@ -175,7 +176,8 @@ final class StreamCore: Sendable {
     /// only if it goes at once (a deinit).
     func close(waiting: Bool) async {
         let step = state.withLock { state -> (notify: Bool, path: MessagePath, peerID: UInt32, entries: [WaiterTable.Entry])? in
-            if state.failure?.code == .connectionClosed && state.writeClosed && state.readClosed { return nil }
+            if state.closedHere { return nil }
+            state.closedHere = true
             let notify = state.phase == .open && !state.peerClosed && state.failure == nil
             state.failure = StreamError(.connectionClosed, "the stream was closed")
             state.writeClosed = true
@@ -199,6 +201,8 @@ final class StreamCore: Sendable {
     /// Closes without waiting (what a dropped connection does).
     func abandon() {
         let step = state.withLock { state -> (path: MessagePath, peerID: UInt32)? in
+            if state.closedHere { return nil }
+            state.closedHere = true
             let notify = state.phase == .open && !state.peerClosed && state.failure == nil
             state.failure = StreamError(.connectionClosed, "the stream was closed")
             state.writeClosed = true

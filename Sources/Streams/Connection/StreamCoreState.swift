@@ -22,6 +22,8 @@ struct StreamCoreState: HasWaiters {
     var writeClosed = false
     /// The peer closed the stream: writes fail.
     var peerClosed = false
+    /// `close()` was called here (or the connection was dropped): every operation says `connectionClosed`.
+    var closedHere = false
     /// `close()` was called here, or the stream ended in error.
     var failure: StreamError?
     /// Bytes this side may still send.
