@@ -82,14 +82,25 @@ final class EndpointCore: PipeObserver, Sendable {
         state.withLock { $0.counters[counter, default: 0] += 1 }
     }
 
-    /// Closes a raw pipe (its stream ended here).
+    /// Closes a raw pipe (its stream ended here) once what was sent to it is written: closing a link drops
+    /// the output it still queues, so the pipe's queue is looked at every 5 ms (for at most 5 s) first.
     func closeRawPipe(_ pipeID: UInt32?) {
         guard let pipeID else { return }
         let pipe = state.withLock { state -> MessagePipe? in
             state.rawStreams.removeValue(forKey: pipeID)
             return state.rawPipes.removeValue(forKey: pipeID)
         }
-        pipe?.close()
+        if let pipe { closeWhenWritten(pipe, looksLeft: 1000) }
+    }
+
+    private func closeWhenWritten(_ pipe: MessagePipe, looksLeft: Int) {
+        pipe.link.footprint { [socket] _, output in
+            if output == 0 || looksLeft == 0 {
+                pipe.close()
+            } else {
+                socket.schedule(after: .milliseconds(5)) { self.closeWhenWritten(pipe, looksLeft: looksLeft - 1) }
+            }
+        }
     }
 
     /// Registers a listener.

@@ -34,8 +34,14 @@ public final class StreamEndpoint: Sendable {
 
     /// Makes the listener that hands out one stream per raw pipe (a plain TCP client of a `raw=true` dial or
     /// listen on the socket): its bytes are the stream's, and closing the stream closes the connection.
-    /// Raw streams have no window of their own: when one's buffer holds a window, the dispatcher waits
-    /// for its reader (holding up the socket's other traffic), so serve raw streams promptly.
+    ///
+    /// Raw peers get no credit messages: when a raw stream's buffer holds a window, the dispatcher waits
+    /// for its reader, holding up everything behind it on the socket. So give raw listeners a socket of
+    /// their own and relay onward through another endpoint (as ``StreamProxy`` and the bridge example do):
+    /// on one shared socket, the credit the onward stream needs would queue behind the waiting raw bytes.
+    /// A raw pipe closes when its peer ends its sending side (the Connector's raw rule), so a raw client
+    /// cannot half-close and still read; and closing a raw stream (or half-closing it) closes the
+    /// connection once what was written to it has been handed to the kernel.
     /// - Throws: ``StreamError`` `addressInUse` (the raw listener exists), `connectionClosed`.
     public func listenRaw() throws(StreamError) -> StreamListener {
         StreamListener(core: try core.listenRaw(), endpoint: core)
