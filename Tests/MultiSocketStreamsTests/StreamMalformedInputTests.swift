@@ -66,8 +66,8 @@ struct StreamMalformedInputTests {
             try await peer.sendTo(accept.source, Self.frame(4, id, 41, [1]))
             try await peer.sendTo(accept.source, Self.frame(4, id, 42, [UInt8](repeating: 1, count: 600)))
             #expect(try await stream.read(upToCount: 600)?.count == 600)
-            // The 600 bytes read are not credited yet (below a quarter... of 1000 they are: 600 ≥ 250), so the
-            // peer may send 1000 more; 1001 is too many.
+            // Reading 600 bytes (at least a quarter of the window) credits them back: the peer may now have
+            // 1000 bytes outstanding, and 1001 is a violation.
             let credit = try await peer.receive(timeout: .seconds(10))
             #expect(credit.content == Self.frame(5, 42, id, bigEndianBytes(600)))
             try await peer.sendTo(accept.source, Self.frame(4, id, 42, [UInt8](repeating: 2, count: 1001)))

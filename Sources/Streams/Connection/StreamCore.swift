@@ -359,7 +359,7 @@ final class StreamCore: Sendable {
         }
     }
 
-    /// Sends credit from a task that may wait.
+    /// Sends credit without waiting (from `closeRead`, which may run on any thread); dropped if the pipe is full.
     private func sendCredit(_ count: Int, path: MessagePath, peerID: UInt32) {
         _ = try? socket.trySendTo(path, StreamFrame.encode(.credit, destination: peerID, source: localID,
                                                            payload: StreamFrame.bytes(UInt32(count))))

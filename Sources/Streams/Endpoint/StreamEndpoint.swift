@@ -64,8 +64,8 @@ public final class StreamEndpoint: Sendable {
         await core.close()
     }
 
-    /// Streams in the endpoint's table, connects and raw streams queued in its listeners, and raw pipes with
-    /// a stream: what must return to zero once every stream ended (the tests' leak check).
+    /// Streams in the endpoint's table (those queued in listeners included), streams queued in its listeners,
+    /// and raw pipes with a stream: what must return to zero once every stream ended (the tests' leak check).
     @_spi(Internals) public var tableCounts: (streams: Int, queued: Int, rawPipes: Int) { core.tableCounts }
 
     /// Frames dropped as malformed, for streams it does not have, protocol violations, and connects refused.
