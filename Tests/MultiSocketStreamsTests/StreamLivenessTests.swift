@@ -34,7 +34,8 @@ struct StreamLivenessTests {
     /// Client → switch → server. The switch stops forwarding (its pipes stay up): keep-alive probes go
     /// unanswered and both sides' streams end with `keepAliveTimeout`, tables empty.
     @Test func unansweredProbesEndStreams() async throws {
-        let fast = StreamOptions(keepAliveInterval: .milliseconds(100), keepAliveProbes: 2)
+        // Generous for a loaded CI machine: a silent peer is declared dead after 4 unanswered probes a second apart.
+        let fast = StreamOptions(keepAliveInterval: .seconds(1), keepAliveProbes: 4)
         let server = Socket()
         let serverAddress = try server.listen(ConformanceTransport.tcp.uniqueAddress())
         let back = Socket()
@@ -50,12 +51,12 @@ struct StreamLivenessTests {
         let clientEndpoint = StreamEndpoint(socket: client, options: fast)
         let listener = try serverEndpoint.listen("kept")
 
-        try await withTimeout(30, "keep-alive loss") {
+        try await withTimeout(60, "keep-alive loss") {
             async let accepted = listener.accept(timeout: .seconds(10))
             let connection = try await clientEndpoint.connect("kept", timeout: .seconds(10))
             let served = try await accepted
             // Idle for several intervals: probes are answered, the stream lives.
-            served.readDeadline = .now + .milliseconds(600)
+            served.readDeadline = .now + .milliseconds(2500)
             await #expect(throws: StreamError(.readTimeout)) { try await served.read(upToCount: 1) }
             served.readDeadline = nil
             try await connection.write([1])
