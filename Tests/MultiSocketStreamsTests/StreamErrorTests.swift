@@ -152,3 +152,50 @@ struct StreamErrorTests {
         await link.finish()
     }
 }
+
+/// Cancellation and closing the endpoint.
+@Suite(.timeLimit(.minutes(2)))
+struct StreamCancellationTests {
+    /// A cancelled read throws `CancellationError` and consumes nothing: the next read gets the bytes.
+    @Test func cancelledReadConsumesNothing() async throws {
+        let link = try await StreamLink.make(.inproc, label: "cr")
+        let listener = try link.server.listen("c")
+        try await withTimeout(30, "a cancelled read") {
+            async let accepted = listener.accept(timeout: .seconds(10))
+            let client = try await link.client.connect("c", timeout: .seconds(10))
+            let server = try await accepted
+            let reader = Task { try await client.read(upToCount: 10) }
+            reader.cancel()
+            await #expect(throws: CancellationError.self) { try await reader.value }
+            try await server.write([5, 6])
+            #expect(try await client.read(upToCount: 10) == [5, 6])
+            await client.close()
+            await server.close()
+        }
+        await link.finish()
+    }
+
+    /// Closing an endpoint ends its accepts and streams here with `connectionClosed`, and its peers' streams
+    /// read end of stream; the peer's table empties.
+    @Test(arguments: [ConformanceTransport.inproc, .tcp])
+    func closingTheEndpointEndsEverything(over transport: ConformanceTransport) async throws {
+        let link = try await StreamLink.make(transport, label: "ce")
+        let listener = try link.server.listen("c")
+        try await withTimeout(30, "endpoint close") {
+            async let accepted = listener.accept(timeout: .seconds(10))
+            let client = try await link.client.connect("c", timeout: .seconds(10))
+            let server = try await accepted
+            let waitingAccept = Task { try await listener.accept() }
+            let waitingRead = Task { try await server.read(upToCount: 1) }
+            await link.server.close()
+            await #expect(throws: StreamError(.connectionClosed)) { try await waitingAccept.value }
+            await #expect(throws: StreamError(.connectionClosed)) { try await waitingRead.value }
+            #expect(try await client.read(upToCount: 1) == nil)
+            await #expect(throws: StreamError(.connectionClosed)) { try await client.write([1]) }
+            #expect(throws: StreamError(.connectionClosed)) { try link.server.listen("again") }
+            #expect(link.server.tableCounts == (0, 0, 0))
+            await eventually { link.client.tableCounts == (0, 0, 0) }
+        }
+        await link.finish()
+    }
+}

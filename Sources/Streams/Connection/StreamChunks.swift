@@ -3,6 +3,7 @@
 /// A ``StreamConnection``'s bytes as an `AsyncSequence` of chunks (each at most the endpoint's chunk size),
 /// ending at end of stream. Iterating reads: one consumer at a time.
 public struct StreamChunks: AsyncSequence, Sendable {
+    /// A chunk of bytes, never empty.
     public typealias Element = [UInt8]
 
     let connection: StreamConnection

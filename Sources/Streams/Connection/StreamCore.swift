@@ -55,7 +55,7 @@ final class StreamCore: Sendable {
                     if raw { return (.bytes(bytes, credit: nil, path: [], peerID: 0), state.waiters.removeAll([.room])) }
                     state.unacked += bytes.count
                     var credit: UInt32?
-                    if state.unacked >= threshold && !state.peerClosed && state.failure == nil {
+                    if state.unacked >= threshold && !state.readEnded && state.failure == nil {
                         credit = UInt32(state.unacked)
                         state.unacked = 0
                     }
