@@ -156,6 +156,25 @@ struct StreamErrorTests {
 /// Cancellation and closing the endpoint.
 @Suite(.timeLimit(.minutes(2)))
 struct StreamCancellationTests {
+    /// A connect acknowledged into a listener's queue, then the listener closes before accepting it: the
+    /// connector's stream ends (reads end of stream, writes fail) and nothing stays in either table.
+    @Test func closingAListenerEndsWhatItQueued() async throws {
+        let link = try await StreamLink.make(.tcp, label: "lq")
+        let listener = try link.server.listen("q")
+        try await withTimeout(30, "a queued stream ended by its listener's close") {
+            let client = try await link.client.connect("q", timeout: .seconds(10))
+            #expect(link.server.tableCounts.queued == 1)
+            listener.close()
+            #expect(try await client.read(upToCount: 1) == nil)
+            await #expect(throws: StreamError(.connectionClosed)) { try await client.write([1]) }
+            await #expect(throws: StreamError(.connectionClosed)) { try await listener.accept(timeout: .seconds(1)) }
+            #expect(link.server.tableCounts == (0, 0, 0))
+            await client.close()
+            await eventually { link.client.tableCounts == (0, 0, 0) }
+        }
+        await link.finish()
+    }
+
     /// A cancelled read throws `CancellationError` and consumes nothing: the next read gets the bytes.
     @Test func cancelledReadConsumesNothing() async throws {
         let link = try await StreamLink.make(.inproc, label: "cr")
