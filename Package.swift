@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
         .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
+        .library(name: "MultiSocketStreams", targets: ["MultiSocketStreams"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
         // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
         // package graph). `Demo` and `TalkWeb` keep their short names, for `swift run Demo` and `swift run TalkWeb`.
@@ -24,6 +25,8 @@ let package = Package(
         .executable(name: "MultiSocketSwitchChain", targets: ["MultiSocketSwitchChain"]),
         .executable(name: "MultiSocketSPBridge", targets: ["MultiSocketSPBridge"]),
         .executable(name: "TalkWeb", targets: ["MultiSocketTalkWeb"]),
+        .executable(name: "MultiSocketStreamProxy", targets: ["MultiSocketStreamProxy"]),
+        .executable(name: "MultiSocketStreamBridge", targets: ["MultiSocketStreamBridge"]),
         .executable(name: "MultiSocketMutualTLS", targets: ["MultiSocketMutualTLS"]),
         .executable(name: "msperf", targets: ["MultiSocketPerf"]),
         .executable(name: "mscat", targets: ["MultiSocketCat"]),
@@ -49,6 +52,9 @@ let package = Package(
         // Talk is its own module: its JSON coder brings FoundationEssentials, which the other products do without.
         .target(name: "MultiSocketTalk", dependencies: ["MultiSocketProtocols"], path: "Sources/Talk",
                 exclude: ["JavaScript"], swiftSettings: callerExecutor),
+        // Byte streams over the socket (issue 18): StreamEndpoint, StreamListener, StreamConnection.
+        .target(name: "MultiSocketStreams", dependencies: ["MultiSocket"], path: "Sources/Streams",
+                swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
         .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
@@ -58,6 +64,8 @@ let package = Package(
         .executableTarget(name: "MultiSocketSurvey", dependencies: ["MultiSocketProtocols"], path: "Examples/Survey"),
         .executableTarget(name: "MultiSocketSwitchChain", dependencies: ["MultiSocketProtocols"], path: "Examples/SwitchChain"),
         .executableTarget(name: "MultiSocketSPBridge", dependencies: ["MultiSocketProtocols"], path: "Examples/SPBridge"),
+        .executableTarget(name: "MultiSocketStreamProxy", dependencies: ["MultiSocketStreams"], path: "Examples/StreamProxy"),
+        .executableTarget(name: "MultiSocketStreamBridge", dependencies: ["MultiSocketStreams"], path: "Examples/StreamBridge"),
         .executableTarget(name: "MultiSocketMutualTLS", dependencies: ["MultiSocketProtocols"], path: "Examples/MutualTLS"),
         .target(name: "MultiSocketTalkWebKit", dependencies: ["MultiSocketTalk"], path: "Examples/TalkWeb/Kit"),
         .executableTarget(name: "MultiSocketTalkWeb", dependencies: ["MultiSocketTalkWebKit"], path: "Examples/TalkWeb/Tool"),
@@ -126,6 +134,11 @@ let package = Package(
             name: "MultiSocketSoakTests",
             dependencies: ["MultiSocketSoakKit", "MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/SoakTests"
+        ),
+        .testTarget(
+            name: "MultiSocketStreamsTests",
+            dependencies: ["MultiSocketStreams", "MultiSocketTestSupport"],
+            path: "Tests/MultiSocketStreamsTests"
         ),
     ],
     swiftLanguageModes: [.v6]
