@@ -9,7 +9,7 @@
 /// dial and listen on it as usual (a `raw=true` endpoint turns each plain TCP client into a stream for
 /// ``listenRaw()``). Call ``close()`` when done; it does not close the socket.
 ///
-/// Wire protocol and guarantees: DESIGN.md §13.
+/// Wire protocol and guarantees: DESIGN.md §15.
 public final class StreamEndpoint: Sendable {
     let core: EndpointCore
 

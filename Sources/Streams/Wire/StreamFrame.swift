@@ -1,6 +1,6 @@
 /// One stream-protocol frame: the content of one socket message between two stream endpoints.
 ///
-/// Layout (DESIGN.md §13): `[kind u8][destination stream id u32 BE][source stream id u32 BE][payload]`.
+/// Layout (DESIGN.md §15): `[kind u8][destination stream id u32 BE][source stream id u32 BE][payload]`.
 /// Values only; decoding never allocates more than the message already holds. Any thread.
 struct StreamFrame: Sendable {
     /// What a frame says.
