@@ -135,10 +135,11 @@ public final class Socket: Sendable {
     /// The part of ``sendTo(_:_:)-(_,[UInt8])`` that never suspends. Returns `false` when the pipe is full; nothing
     /// was sent then.
     @usableFromInline
-    func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8]) throws -> Bool {
+    func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8], flags: MessageFlags = []) throws -> Bool {
         try checkCanSend()
         guard let first = path.first else { return true }
-        let message = Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path)
+        let message = Message(content: content, sendType: .toDest, flags: flags, ttl: options.sendTTL,
+                              destination: path)
         var counted = true
         return try attempt(message, through: pipe(named: first, for: message, counting: true).0, counted: &counted)
     }
@@ -146,9 +147,10 @@ public final class Socket: Sendable {
     /// Sends `content` along `path` as ``sendTo(_:_:)-(_,[UInt8])`` does when the pipe takes it at once; when the pipe
     /// is full, sends nothing, counts a ``DropReason/queueFull`` drop and throws `messageDropped`. For
     /// protocol layers whose replies must never wait on a peer that does not read (``sendTo(_:_:)-(_,[UInt8])`` would).
+    /// `flags` go on the message (a role's ``/MultiSocketConnector/MessageFlags/control`` answers).
     /// - Throws: as ``sendTo(_:_:)-(_,[UInt8])``, with `messageDropped` for a full pipe; never `CancellationError`.
-    package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8]) throws {
-        if try sendToWithoutWaiting(path, content) { return }
+    package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8], flags: MessageFlags = []) throws {
+        if try sendToWithoutWaiting(path, content, flags: flags) { return }
         drop(.queueFull)
         throw MultiSocketError(.messageDropped, "queue of the pipe to \(path) full")
     }

@@ -18,6 +18,17 @@ public struct EndpointOptions: Sendable, Hashable {
     /// The largest message content accepted on receive; a larger frame closes its pipe. `nil`: no limit.
     /// Query: `maxReceiveSize`.
     public var maxReceiveSize: Int?
+    /// The largest message content this endpoint's pipes send: a larger send fails at once at the sender
+    /// with ``MultiSocketError/Code/messageTooLarge`` (counted as an unencodable drop) and the pipe stays,
+    /// instead of the peer closing the pipe on a frame over its own limit. Until set, it is ``maxReceiveSize``
+    /// (peers configured alike accept what they send); set `nil` for no limit. Raw pipes ignore it (a byte
+    /// stream has no frames to refuse). Query: `maxSendSize`.
+    public var maxSendSize: Int? {
+        get { sendLimit ?? maxReceiveSize }
+        set { sendLimit = .some(newValue) }
+    }
+    /// ``maxSendSize`` once set (`.some(nil)`: no limit); `nil` while it follows ``maxReceiveSize``.
+    private var sendLimit: Int??
     /// Whether the peer is a plain byte stream rather than a multisocket peer (see ``MessagePipe/isRaw``).
     /// Only stream transports carry raw pipes. Query: `raw`.
     public var raw: Bool
@@ -113,6 +124,9 @@ public struct EndpointOptions: Sendable, Hashable {
         },
         "maxReceiveSize": { options, item throws(MultiSocketError) in
             options.maxReceiveSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
+        },
+        "maxSendSize": { options, item throws(MultiSocketError) in
+            options.maxSendSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
         },
         "raw": { options, item throws(MultiSocketError) in options.raw = try flag(item) },
         "tcpNoDelay": { options, item throws(MultiSocketError) in options.tcpNoDelay = try flag(item) },
