@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MultiSocketConnector", targets: ["MultiSocketConnector"]),
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
+        .library(name: "MultiSocketCodable", targets: ["MultiSocketCodable"]),
         .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
         // targets and executables Demo, Bus or Pipeline (target and product names must be unique across a
@@ -46,8 +47,11 @@ let package = Package(
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
                 swiftSettings: callerExecutor),
-        // Talk is its own module: its JSON coder brings FoundationEssentials, which the other products do without.
-        .target(name: "MultiSocketTalk", dependencies: ["MultiSocketProtocols"], path: "Sources/Talk",
+        // Codable content is its own module: its JSON coder brings FoundationEssentials (~2 MiB resident), which
+        // MultiSocket and MultiSocketProtocols do without. Talk shares its coder.
+        .target(name: "MultiSocketCodable", dependencies: ["MultiSocketProtocols"], path: "Sources/Codable",
+                swiftSettings: callerExecutor),
+        .target(name: "MultiSocketTalk", dependencies: ["MultiSocketCodable"], path: "Sources/Talk",
                 exclude: ["JavaScript"], swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
@@ -103,6 +107,11 @@ let package = Package(
             name: "MultiSocketProtocolsTests",
             dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/ProtocolsTests"
+        ),
+        .testTarget(
+            name: "MultiSocketCodableTests",
+            dependencies: ["MultiSocketCodable", "MultiSocketTestSupport"],
+            path: "Tests/CodableTests"
         ),
         .testTarget(
             name: "MultiSocketPerfTests",
