@@ -55,7 +55,7 @@ let package = Package(
                 exclude: ["JavaScript"], swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
-        .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
+        .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketCodable"], path: "Examples/ReqRep"),
         .executableTarget(name: "MultiSocketPubSub", dependencies: ["MultiSocketProtocols"], path: "Examples/PubSub"),
         .executableTarget(name: "MultiSocketPipeline", dependencies: ["MultiSocketProtocols"], path: "Examples/Pipeline"),
         .executableTarget(name: "MultiSocketBus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
