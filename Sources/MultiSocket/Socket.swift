@@ -22,6 +22,8 @@ public final class Socket: Sendable {
     let state: Locked<SocketState<LiveSocket>>
     let hub = EventHub()
     let hooks = PipeHooks()
+    /// The listeners' verdicts on pipes this socket dials (kept only with an identity).
+    let admissions = PipeAdmissions()
     private let reactor: Reactor
 
     /// Creates a socket.
@@ -64,8 +66,35 @@ public final class Socket: Sendable {
     ///   (already dialing it), `closed`, and for ws `protocolMismatch` (the server's handshake response is not
     ///   a valid RFC 6455 upgrade to subprotocol `multisocket.binary`) or `timedOut` (no handshake response
     ///   within 10 seconds).
+    ///
+    /// A socket with an ``SocketOptions/identity`` (every role) then waits, up to the endpoint's
+    /// ``/MultiSocketConnector/EndpointOptions/admissionTimeout``, for the listener's hello on the new pipe:
+    /// a listener whose pipe veto refuses it answers with its reason instead, and this throws
+    /// `refusedByPeer` with that reason (a listener whose hello does not fit: `protocolMismatch`), and stops
+    /// dialing. A peer that sends no hello (a socket without identity, the Go library) costs that wait and
+    /// is taken as admitted. A reconnecting dialer refused later reports
+    /// ``SocketEvent/dialFailed(address:error:)`` with `refusedByPeer`.
+    /// - Throws: also `refusedByPeer` and `protocolMismatch`, as above.
     public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        let waits = waitForConnection && self.options.identity != nil
+        if waits { _ = admissions.takeRefusal(of: address) }
         try await connector.dial(address, options: options, waitForConnection: waitForConnection)
+        guard waits else { return }
+        let (parsed, _) = try Address.parse(address)
+        let endpoint = try (options ?? self.options.connector.endpoint).applying(parsed.query)
+        guard let timeout = endpoint.admissionTimeout, !endpoint.raw, !parsed.scheme.hasPrefix("sp+") else { return }
+        if let pipe = connector.pipes.first(where: { $0.isDialed && $0.address == address }),
+           case .refused(let error) = await admissions.verdict(for: pipe.id, within: timeout, on: self) {
+            _ = admissions.takeRefusal(of: address)
+            connector.stopDialing(address)
+            pipe.close()
+            throw error
+        }
+        // The refusal may have closed the pipe before it was looked for.
+        if let error = admissions.takeRefusal(of: address) {
+            connector.stopDialing(address)
+            throw error
+        }
     }
 
     /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0` and

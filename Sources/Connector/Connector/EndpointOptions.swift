@@ -52,6 +52,12 @@ public struct EndpointOptions: Sendable, Hashable {
     /// `ProtocolIdentity` number, which every role has; a plain socket without an identity must set it to
     /// dial or listen on `sp+` addresses. Other transports ignore it. Query: `spProtocol` (`0x31` or `49`).
     public var spProtocol: UInt16?
+    /// How long a synchronous `dial` of a socket with a protocol identity (every role) waits for the
+    /// listener's hello on the new pipe, the sign that it admitted it: a listener whose pipe veto refuses the
+    /// pipe answers with its reason instead, and the dial throws ``MultiSocketError/Code/refusedByPeer``. A peer
+    /// that sends no hello (a socket without identity, the Go library) costs this wait and is taken as
+    /// admitted. `nil`: do not wait. Raw and `sp+` endpoints never wait. Query: `admissionTimeout`.
+    public var admissionTimeout: Duration? = .seconds(1)
     /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
     /// `nil` serves none. Ignored by other transports and by dialers. Not settable from the query.
     public var webResources: WebResources? = nil
@@ -127,6 +133,9 @@ public struct EndpointOptions: Sendable, Hashable {
         },
         "maxSendSize": { options, item throws(MultiSocketError) in
             options.maxSendSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
+        },
+        "admissionTimeout": { options, item throws(MultiSocketError) in
+            options.admissionTimeout = item.value == "none" ? nil : try duration(item, orNone: true)
         },
         "raw": { options, item throws(MultiSocketError) in options.raw = try flag(item) },
         "tcpNoDelay": { options, item throws(MultiSocketError) in options.tcpNoDelay = try flag(item) },
