@@ -1,5 +1,5 @@
 /// How Codable values become message content and back: ``JSONMessageCoder`` by default; give another (both
-/// peers must agree) wherever a `coder:` parameter is taken, or to ``/MultiSocketTalk/TalkConfiguration/coder``.
+/// peers must agree) wherever a `coder:` parameter is taken, or to Talk's `TalkConfiguration.coder`.
 ///
 /// Called on the sending or receiving task's thread; it must not block. A coder throws whatever its format
 /// throws; the calls that use it (`send(encoding:)`, `receive(decoding:)`, `Req.request(_:as:)`, …) turn that

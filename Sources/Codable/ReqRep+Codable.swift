@@ -18,7 +18,8 @@ extension Req {
     }
 
     /// Sends `text` as its UTF-8 (not JSON) and decodes the reply as a `type` with `coder`.
-    /// - Throws: as ``request(_:as:coder:timeout:resendInterval:)-(Body,_,_,_,_)``.
+    /// - Throws: as the generic `request(_:as:coder:timeout:resendInterval:)`: ``ContentCodingError`` (`decoding`);
+    ///   as `request(_:timeout:resendInterval:)`.
     public func request<Reply: Decodable>(
         _ text: String, as type: Reply.Type, coder: some MessageCoder = JSONMessageCoder(),
         timeout: Duration? = .seconds(16), resendInterval: Duration? = nil
@@ -28,7 +29,8 @@ extension Req {
     }
 
     /// Sends `bytes` as they are (not JSON) and decodes the reply as a `type` with `coder`.
-    /// - Throws: as ``request(_:as:coder:timeout:resendInterval:)-(Body,_,_,_,_)``.
+    /// - Throws: as the generic `request(_:as:coder:timeout:resendInterval:)`: ``ContentCodingError`` (`decoding`);
+    ///   as `request(_:timeout:resendInterval:)`.
     public func request<Reply: Decodable>(
         _ bytes: [UInt8], as type: Reply.Type, coder: some MessageCoder = JSONMessageCoder(),
         timeout: Duration? = .seconds(16), resendInterval: Duration? = nil
