@@ -57,12 +57,12 @@ extension Rep {
     /// (over `sp+` addresses the request stays unanswered). The handler also gets the ``Rep/Request`` (its
     /// path and id). Runs, returns and is cancelled as `serve(workers:_:)`.
     /// - Throws: as `serve(workers:_:)`.
-    public func serve<Input: Decodable, Output: Encodable>(
+    public func serve<Input: Decodable & Sendable, Output: Encodable & Sendable>(
         workers: Int = 1, decoding type: Input.Type, coder: some MessageCoder = JSONMessageCoder(),
         _ handler: @escaping @Sendable (Input, Request) async throws -> Output
     ) async throws {
         try await serve(workers: workers) { request in
-            let input = try coder.value(type, from: request.body)
+            let input = try coder.value(Input.self, from: request.body)
             return try coder.content(of: try await handler(input, request))
         }
     }
