@@ -58,15 +58,15 @@ public final class Rep: ProtocolRole {
         try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: body))
     }
 
-    /// Answers `request` with a failure instead of a reply: the requester's ``Req/request(_:timeout:resendInterval:)``
+    /// Answers `request` with a failure instead of a reply: the requester's ``Req/request(_:timeout:resendInterval:)-([UInt8],_,_)``
     /// throws ``/MultiSocketConnector/MultiSocketError/Code/handlerFailed`` with `reason` at once.
     ///
     /// On the multisocket wire the answer is the request id and `reason` (UTF-8, cut to
     /// ``maxFailureLength`` bytes) in a message with the ``/MultiSocketConnector/MessageFlags/control`` flag. The
     /// Scalability Protocols wire (`sp+` addresses, NNG peers) has no such answer: there nothing is written and
     /// the request stays unanswered, as NNG's REP leaves it. Best effort and never suspends, like
-    /// ``reply(to:_:)``.
-    /// - Throws: as ``reply(to:_:)``.
+    /// ``reply(to:_:)-(_,[UInt8])``.
+    /// - Throws: as ``reply(to:_:)-(_,[UInt8])``.
     public func replyFailure(to request: Request, _ reason: String) throws {
         let text = Array(reason.utf8.prefix(Self.maxFailureLength))
         try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: text), flags: .control)
@@ -80,7 +80,7 @@ public final class Rep: ProtocolRole {
     /// counted (``/MultiSocket/SocketStatistics/handlerFailures``), reported
     /// (``/MultiSocket/SocketEvent/handlerFailed(path:error:)``) and answered with ``replyFailure(to:_:)``, so
     /// its requester gets `handlerFailed` at once rather than a timeout (over `sp+` addresses the request stays
-    /// unanswered). A reply whose requester is gone, or whose pipe is full (see ``reply(to:_:)``), is dropped.
+    /// unanswered). A reply whose requester is gone, or whose pipe is full (see ``reply(to:_:)-(_,[UInt8])``), is dropped.
     ///
     /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
     /// reply, and a handler that throws because it was cancelled is not counted) and throws `CancellationError`.

@@ -1,6 +1,6 @@
 /// The requesting side of request/reply (REQ, 0x30; peer ``Rep``, 0x31).
 ///
-/// Any number of tasks may call ``request(_:timeout:resendInterval:)`` at once. Each request gets its own
+/// Any number of tasks may call ``request(_:timeout:resendInterval:)-([UInt8],_,_)`` at once. Each request gets its own
 /// 4-byte big-endian id (from a counter seeded randomly) in front of its body and goes to one replier,
 /// the next free one. One background task receives replies and hands each to the request with its id;
 /// late, duplicate, unknown or malformed replies are dropped and counted in ``droppedReplies``. There is
