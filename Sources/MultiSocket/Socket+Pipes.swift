@@ -103,10 +103,17 @@ extension Socket: ConnectorHandler {
         pipe.close()
     }
 
-    /// The listener's pipe veto refused pipe `pipeID` for `reason`: a failed dial (counted, reported as
-    /// ``SocketEvent/dialFailed(address:error:)`` with `refusedByPeer`), and the pipe is closed.
+    /// The peer's pipe veto refused pipe `pipeID` for `reason`, and the pipe is closed. For a dialed pipe that
+    /// is a failed dial (counted, reported as ``SocketEvent/dialFailed(address:error:)`` with `refusedByPeer`);
+    /// for an accepted one (the dialer's own veto refused it) a refused pipe.
     private func refused(_ pipeID: UInt32, reason: String) {
         guard let pipe = state.withLock({ $0.pipe(pipeID) }) else { return }
+        guard pipe.isDialed else {
+            state.withLock { $0.count(.pipeRefused) }
+            hub.emit(.pipeRefused(pipe, reason: "the peer refused the connection: \(reason)"))
+            pipe.close()
+            return
+        }
         let error = MultiSocketError(.refusedByPeer, "\(pipe.address) refused the connection: \(reason)")
         state.withLock { $0.count(.dialFailure) }
         hub.emit(.dialFailed(address: pipe.address, error: error))

@@ -105,3 +105,25 @@ struct VetoFeedbackTests {
         await sub.close()
     }
 }
+
+/// The other direction: a dialer whose own veto refuses the pipe tells the listener, which reports a refused
+/// pipe naming the dialer's reason.
+@Suite(.timeLimit(.minutes(1)))
+struct DialerVetoFeedbackTests {
+    @Test func listenerHearsTheDialersRefusal() async throws {
+        let server = Socket()
+        let events = server.events()
+        let client = Socket(options: SocketOptions(connector: .init(endpoint: .init(reconnect: false)),
+                                                   pipeVeto: { _ in "not that server" }))
+        let address = try server.listen("tcp://127.0.0.1:0")
+        try await client.dial("\(address)")
+        let reason = try await Await.event(events, "the refused pipe") { event -> String? in
+            if case .pipeRefused(_, let reason) = event { return reason }
+            return nil
+        }
+        #expect(reason == "the peer refused the connection: not that server")
+        await Marry.waitForPipesDown(server, to: 0)
+        await client.close()
+        await server.close()
+    }
+}
