@@ -1,3 +1,4 @@
+@_spi(Internals) import MultiSocketConnector
 import MultiSocketProtocols
 import MultiSocketTestSupport
 import Testing
@@ -42,6 +43,38 @@ struct SPHandlerFailureTests {
             return nil
         } catch {
             return error
+        }
+    }
+}
+
+extension SPPeerTests {
+    /// Against NNG itself (pynng's REQ, which resends after 5 s): our `Rep` whose handler fails once on `q1`
+    /// writes nothing for it, so NNG sees no reply — not the failure text as if it were one — and the resend
+    /// gets the answer. Had the failure answer been written, pynng would report a wrong reply to q1.
+    @Suite(.timeLimit(.minutes(2)))
+    struct SPHandlerFailureInteropTests {
+        @Test func pynngRequestWhoseHandlerFailedStaysUnansweredUntilItsResend() async throws {
+            guard await SPPeer.requirePynng() else { return }
+            let rep = Rep()
+            let failedOnce = Locked(false)
+            let serving = Task {
+                try await rep.serve { request in
+                    let firstQ1 = request.body == bytes("q1") && failedOnce.withLock { failed in
+                        defer { failed = true }
+                        return !failed
+                    }
+                    if firstQ1 {
+                        throw SPHandlerFailureTests.Refusal()
+                    }
+                    return bytes("re:") + request.body
+                }
+            }
+            if let peer = try await pynngPeer("req", for: rep, .weListen, .tcp) {
+                await expectSuccess(peer, "pynng req")
+            }
+            #expect(rep.statistics.handlerFailures == 1)
+            serving.cancel()
+            await rep.close()
         }
     }
 }
