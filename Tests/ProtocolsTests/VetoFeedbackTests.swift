@@ -72,19 +72,16 @@ struct VetoFeedbackTests {
         await server.close()
     }
 
-    /// An admitting listener's hello ends the wait at once: a dial with a minute's admission timeout returns
-    /// long before it.
+    /// An admitting listener's hello ends the wait: a dial with an admission timeout of an hour returns (were
+    /// it waiting for the timeout, the 90 s safety net would fail the test).
     @Test(arguments: [ConformanceTransport.inproc, .tcp])
     func admittedDialDoesNotWaitForTheTimeout(over transport: ConformanceTransport) async throws {
         let rep = Rep()
         var endpoint = EndpointOptions()
-        endpoint.admissionTimeout = .seconds(60)
+        endpoint.admissionTimeout = .seconds(3600)
         let req = Req(options: SocketOptions(connector: ConnectorOptions(endpoint: endpoint)))
         let address = try rep.listen(transport.uniqueAddress("admitted"))
-        let clock = ContinuousClock()
-        let start = clock.now
         try await withTimeout(90, "the admitted dial") { try await req.dial(address) }
-        #expect(clock.now - start < .seconds(30))
         let serving = Task { try await rep.serve { $0.body } }
         #expect(try await req.request(bytes("hi"), timeout: .seconds(20)) == bytes("hi"))
         await req.close()
