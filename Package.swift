@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MultiSocketConnector", targets: ["MultiSocketConnector"]),
         .library(name: "MultiSocket", targets: ["MultiSocket"]),
         .library(name: "MultiSocketProtocols", targets: ["MultiSocketProtocols"]),
+        .library(name: "MultiSocketCodable", targets: ["MultiSocketCodable"]),
         .library(name: "MultiSocketTalk", targets: ["MultiSocketTalk"]),
         .library(name: "MultiSocketStreams", targets: ["MultiSocketStreams"]),
         // Example and tool products are prefixed so that an app depending on this package can name its own
@@ -49,15 +50,18 @@ let package = Package(
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketProtocols", dependencies: ["MultiSocket"], path: "Sources/Protocols",
                 swiftSettings: callerExecutor),
-        // Talk is its own module: its JSON coder brings FoundationEssentials, which the other products do without.
-        .target(name: "MultiSocketTalk", dependencies: ["MultiSocketProtocols"], path: "Sources/Talk",
+        // Codable content is its own module: its JSON coder brings FoundationEssentials (~2 MiB resident), which
+        // MultiSocket and MultiSocketProtocols do without. Talk shares its coder.
+        .target(name: "MultiSocketCodable", dependencies: ["MultiSocketProtocols"], path: "Sources/Codable",
+                swiftSettings: callerExecutor),
+        .target(name: "MultiSocketTalk", dependencies: ["MultiSocketCodable"], path: "Sources/Talk",
                 exclude: ["JavaScript"], swiftSettings: callerExecutor),
         // Byte streams over the socket (issue 18): StreamEndpoint, StreamListener, StreamConnection.
         .target(name: "MultiSocketStreams", dependencies: ["MultiSocket"], path: "Sources/Streams",
                 swiftSettings: callerExecutor),
         .target(name: "MultiSocketTestSupport", dependencies: ["MultiSocket"], path: "Sources/TestSupport"),
         .executableTarget(name: "MultiSocketDemo", dependencies: ["MultiSocketProtocols"], path: "Examples/Demo"),
-        .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketProtocols"], path: "Examples/ReqRep"),
+        .executableTarget(name: "MultiSocketReqRep", dependencies: ["MultiSocketCodable"], path: "Examples/ReqRep"),
         .executableTarget(name: "MultiSocketPubSub", dependencies: ["MultiSocketProtocols"], path: "Examples/PubSub"),
         .executableTarget(name: "MultiSocketPipeline", dependencies: ["MultiSocketProtocols"], path: "Examples/Pipeline"),
         .executableTarget(name: "MultiSocketBus", dependencies: ["MultiSocketProtocols"], path: "Examples/Bus"),
@@ -111,6 +115,11 @@ let package = Package(
             name: "MultiSocketProtocolsTests",
             dependencies: ["MultiSocketProtocols", "MultiSocketTestSupport"],
             path: "Tests/ProtocolsTests"
+        ),
+        .testTarget(
+            name: "MultiSocketCodableTests",
+            dependencies: ["MultiSocketCodable", "MultiSocketTestSupport"],
+            path: "Tests/CodableTests"
         ),
         .testTarget(
             name: "MultiSocketPerfTests",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of the four library modules with the toolchain's `docc` (no package plugin)
+# Builds the DocC documentation of the five library modules with the toolchain's `docc` (no package plugin)
 # and fails on any warning. Each module's archive goes to .build-docs/docs/<Module>.doccarchive; a module's
 # links to the modules below it resolve through their archives (--dependency).
 #   .ci/docc.sh            build and check
@@ -15,13 +15,13 @@ mkdir -p "$scratch"
 # the three library graphs were written.
 swift package --scratch-path "$scratch" dump-symbol-graph --minimum-access-level public >"$scratch/dump.log" 2>&1 || true
 graphs="$(dirname "$(find "$scratch" -name 'MultiSocket.symbols.json' -path '*symbolgraph*' | head -1)")"
-for module in MultiSocketConnector MultiSocket MultiSocketProtocols MultiSocketTalk; do
+for module in MultiSocketConnector MultiSocket MultiSocketProtocols MultiSocketCodable MultiSocketTalk; do
     [ -f "$graphs/$module.symbols.json" ] || { tail -20 "$scratch/dump.log" >&2; echo "no symbol graph for $module" >&2; exit 1; }
 done
 mkdir -p "$out"
 status=0
 dependencies=()
-for module in MultiSocketConnector MultiSocket MultiSocketProtocols MultiSocketTalk; do
+for module in MultiSocketConnector MultiSocket MultiSocketProtocols MultiSocketCodable MultiSocketTalk; do
     input="$out/$module.graphs"
     mkdir -p "$input"
     cp "$graphs/$module.symbols.json" "$input/"
@@ -31,6 +31,7 @@ for module in MultiSocketConnector MultiSocket MultiSocketProtocols MultiSocketT
     MultiSocketConnector) dir=Sources/Connector ;;
     MultiSocket) dir=Sources/MultiSocket ;;
     MultiSocketProtocols) dir=Sources/Protocols ;;
+    MultiSocketCodable) dir=Sources/Codable ;;
     MultiSocketTalk) dir=Sources/Talk ;;
     esac
     [ -d "$dir/$module.docc" ] && catalog=("$dir/$module.docc")

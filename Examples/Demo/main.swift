@@ -5,8 +5,6 @@ import MultiSocketProtocols
 let clientCount = 3
 let requestsPerClient = 5
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
-
 // The server: one socket, four workers receiving from it concurrently.
 let server = Socket()
 let serverAddress = try server.listen("tcp://127.0.0.1:0")
@@ -15,8 +13,8 @@ let workers = (1...4).map { worker in
     Task {
         var handled = 0
         for try await request in server.messages {
-            let reply = "worker \(worker) handled '\(text(request.content))' (hops \(request.hops), path \(request.source))"
-            try await server.sendTo(request.source, Array(reply.utf8))
+            let reply = "worker \(worker) handled '\(request.text)' (hops \(request.hops), path \(request.source))"
+            try await server.sendTo(request.source, reply)
             handled += 1
         }
         return handled
@@ -30,7 +28,7 @@ let frontAddress = try front.listen("tcp://127.0.0.1:0")
 try await back.dial("\(serverAddress)")
 // It forwards in a task it owns from start() until its sockets close (a service would call run() instead).
 let relay = Switch(back: back, front: front) { message, direction in
-    if direction == .frontToBack { print("switch   forwarding '\(text(message.content))' toward the server") }
+    if direction == .frontToBack { print("switch   forwarding '\(message.text)' toward the server") }
     return message
 }.start()
 print("switch   front listening on \(frontAddress), back dialed \(serverAddress)")
@@ -43,13 +41,13 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         let name = "client \(index + 1)"
         group.addTask {
             for number in 1...requestsPerClient {
-                try await client.send(Array("\(name) request \(number)".utf8))
+                try await client.send("\(name) request \(number)")
             }
         }
         group.addTask {
             for _ in 1...requestsPerClient {
                 let reply = try await client.receive()
-                print("\(name) got: \(text(reply.content))")
+                print("\(name) got: \(reply.text)")
             }
         }
     }

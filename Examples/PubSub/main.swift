@@ -1,7 +1,6 @@
 // Publish/subscribe: one publisher, three subscribers filtering by topic prefix.
 import MultiSocketProtocols
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 func run() async throws {
     let publisher = Pub()
@@ -24,19 +23,19 @@ func run() async throws {
                 "weather/oslo: snow", "sport/chess: draw"]
     for item in news {
         print("publisher: \(item)")
-        try await publisher.publish(Array(item.utf8))
+        try await publisher.publish(item)
     }
 
     for (name, subscriber) in subscribers {
         let expected = news.filter { subscriber.matches(Array($0.utf8)) }.count
-        for _ in 0..<expected { print("  \(name) got: \(text(try await subscriber.receive().content))") }
+        for _ in 0..<expected { print("  \(name) got: \(try await subscriber.receive().text)") }
     }
     // Subscriptions change at any time.
     weather.unsubscribe("weather/")
     weather.subscribe("traffic/")
-    try await publisher.publish(Array("weather/rome: rain".utf8))
-    try await publisher.publish(Array("traffic/a7: clear".utf8))
-    print("  weather (now traffic) got: \(text(try await weather.receive().content))")
+    try await publisher.publish("weather/rome: rain")
+    try await publisher.publish("traffic/a7: clear")
+    print("  weather (now traffic) got: \(try await weather.receive().text)")
     print("  weather filtered out \(weather.filtered) messages locally")
 
     for (_, subscriber) in subscribers { await subscriber.close() }

@@ -1,17 +1,32 @@
-// Request/reply: one Rep server with four concurrent workers, three Req clients each sending several
-// requests at once. Every request carries its own id, so replies can come back in any order.
-import MultiSocketProtocols
+// Request/reply with Codable values: one Rep server with four concurrent workers, three Req clients each
+// sending several requests at once. Every request carries its own id, so replies can come back in any order.
+// Requests and replies are JSON (MultiSocketCodable); a request the server cannot serve comes back as an error.
+import MultiSocketCodable
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+struct Question: Codable, Sendable {
+    var client: Int
+    var number: Int
+    var text: String
+}
+
+struct Answer: Codable, Sendable {
+    var text: String
+    var path: String
+}
+
+struct Unanswerable: Error, CustomStringConvertible {
+    var description: String { "the server does not answer questions about the meaning of life" }
+}
 
 func run() async throws {
     let server = Rep()
     let address = try server.listen("tcp://127.0.0.1:0")
     print("server: listening on \(address) with 4 workers")
     let serving = Task {
-        try await server.serve(workers: 4) { request in
+        try await server.serve(workers: 4, decoding: Question.self) { question, request in
             try await Task.sleep(for: .milliseconds(100))  // pretend to work
-            return Array("\(text(request.body).uppercased()) (answered via path \(request.path))".utf8)
+            if question.text.contains("meaning of life") { throw Unanswerable() }
+            return Answer(text: question.text.uppercased(), path: "\(request.path)")
         }
     }
 
@@ -24,9 +39,9 @@ func run() async throws {
             for (number, client) in clients.enumerated() {
                 for request in 0..<4 {
                     group.addTask {
-                        let reply = try await client.request(Array("client \(number) request \(request)".utf8),
-                                                             timeout: .seconds(5))
-                        print("client \(number): \(text(reply))")
+                        let question = Question(client: number, number: request, text: "client \(number) request \(request)")
+                        let answer = try await client.request(question, as: Answer.self, timeout: .seconds(5))
+                        print("client \(number): \(answer.text) (answered via path \(answer.path))")
                     }
                 }
             }
@@ -34,6 +49,12 @@ func run() async throws {
         }
     }
     print("12 requests of 100 ms each took \(elapsed) with 4 workers (serially: 1.2 s)")
+
+    do {
+        _ = try await clients[0].request(Question(client: 0, number: 4, text: "the meaning of life?"), as: Answer.self)
+    } catch let error as MultiSocketError where error.code == .handlerFailed {
+        print("client 0: the server failed: \(error.context)")
+    }
 
     for client in clients { await client.close() }
     await server.close()

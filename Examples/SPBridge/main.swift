@@ -9,8 +9,6 @@
 // it runs with `--wait`.
 import MultiSocketProtocols
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
-
 func run(waitForOthers: Bool) async throws {
     // Two multisocket workers, each serving on our own wire.
     let workers = [Rep(), Rep()]
@@ -23,7 +21,7 @@ func run(waitForOthers: Bool) async throws {
         try await bridge.back.dial("\(bound)")
         serving.append(Task {
             try await worker.serve(workers: 4) { request in
-                Array("worker \(number) says: \(text(request.body).uppercased())".utf8)
+                Array("worker \(number) says: \(request.text.uppercased())".utf8)
             }
         })
     }
@@ -38,9 +36,8 @@ func run(waitForOthers: Bool) async throws {
         for (number, client) in clients.enumerated() {
             for question in ["hello", "how are you"] {
                 group.addTask {
-                    let body = Array("client \(number): \(question)".utf8)
-                    let reply = try await client.request(body, timeout: .seconds(5))
-                    return "client \(number) asked '\(question)', got '\(text(reply))'"
+                    let reply = try await client.request("client \(number): \(question)", timeout: .seconds(5))
+                    return "client \(number) asked '\(question)', got '\(reply)'"
                 }
             }
         }

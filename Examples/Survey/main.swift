@@ -2,8 +2,6 @@
 // the deadline and are dropped (and counted) instead of polluting the next round.
 import MultiSocketProtocols
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
-
 func run() async throws {
     let surveyor = Surveyor()
     let address = try surveyor.listen("inproc://survey-example")
@@ -21,19 +19,19 @@ func run() async throws {
                 let delay = index == names.count - 1 ? 600 : 20 * index
                 try? await Task.sleep(for: .milliseconds(delay))
                 let load = Int.random(in: 0...100)
-                let answer = "\(name): load \(load)% for '\(text(survey.body))'"
-                try? await respondent.respond(to: survey, Array(answer.utf8))
+                let answer = "\(name): load \(load)% for '\(survey.text)'"
+                try? await respondent.respond(to: survey, answer)
             }
         })
     }
 
     for round in 1...2 {
-        let answers = try await surveyor.survey(Array("status \(round)?".utf8), deadline: .milliseconds(400))
+        let answers = try await surveyor.survey("status \(round)?", deadline: .milliseconds(400))
         print("round \(round): \(answers.count) of \(names.count) answered within 400 ms")
-        for answer in answers { print("  \(text(answer.body))") }
+        for answer in answers { print("  \(answer.text)") }
     }
     // Give the slow respondent's second answer time to arrive, then show that it was dropped too.
-    let last = try await surveyor.survey(Array("last".utf8), deadline: .milliseconds(700))
+    let last = try await surveyor.survey("last", deadline: .milliseconds(700))
     print("last round: \(last.count) answers; answers to finished surveys dropped: \(surveyor.droppedAnswers)")
 
     for respondent in respondents { await respondent.close() }

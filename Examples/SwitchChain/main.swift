@@ -7,8 +7,6 @@
 // along the path each request recorded; a dropped request makes its client time out.
 import MultiSocketProtocols
 
-func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
-
 /// A switch whose front faces requesters (it acts as a REP towards them) and whose back faces repliers
 /// (a REQ towards them), so role checks pass along the chain.
 func makeSwitch(_ middleware: @escaping Switch.Middleware) -> Switch {
@@ -21,17 +19,18 @@ func run() async throws {
     let logger = makeSwitch { message, direction in
         guard let (_, body) = ProtocolHeader.split(message) else { return message }
         let arrow = direction == .frontToBack ? "request →" : "reply   ←"
-        print("  [logger]   \(arrow) '\(text(body))' path \(message.source)")
+        print("  [logger]   \(arrow) '\(String(decoding: body, as: UTF8.self))' path \(message.source)")
         return message
     }
     let rewriter = makeSwitch { message, direction in
         guard direction == .frontToBack, let (id, body) = ProtocolHeader.split(message) else { return message }
         var rewritten = message
-        rewritten.content = ProtocolHeader.prepend(id, to: Array(text(body).uppercased().utf8))  // same id
+        rewritten.content = ProtocolHeader.prepend(id, to: Array(String(decoding: body, as: UTF8.self).uppercased().utf8))  // same id
         return rewritten
     }
     let firewall = makeSwitch { message, direction in
-        if direction == .frontToBack, let (_, body) = ProtocolHeader.split(message), text(body).contains("FORBIDDEN") {
+        if direction == .frontToBack, let (_, body) = ProtocolHeader.split(message),
+           String(decoding: body, as: UTF8.self).contains("FORBIDDEN") {
             print("  [firewall] dropped a request")
             return nil
         }
@@ -51,8 +50,8 @@ func run() async throws {
 
     let serving = Task {
         try await server.serve(workers: 2) { request in
-            print("  [server]   got '\(text(request.body))' after \(request.path.count) hops")
-            return Array("echo: \(text(request.body))".utf8)
+            print("  [server]   got '\(request.text)' after \(request.path.count) hops")
+            return Array("echo: \(request.text)".utf8)
         }
     }
 
@@ -62,8 +61,8 @@ func run() async throws {
     for (number, body) in requests {
         print("client \(number) asks '\(body)'")
         do {
-            let reply = try await clients[number].request(Array(body.utf8), timeout: .milliseconds(500))
-            print("client \(number) got '\(text(reply))'")
+            let reply = try await clients[number].request(body, timeout: .milliseconds(500))
+            print("client \(number) got '\(reply)'")
         } catch let error as MultiSocketError where error.code == .timedOut {
             print("client \(number) timed out (the firewall dropped it)")
         }

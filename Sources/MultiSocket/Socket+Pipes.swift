@@ -8,7 +8,10 @@ extension Socket: ConnectorHandler {
     }
 
     package func connectorAdded(_ pipe: MessagePipe) {
-        if let identity = options.identity, !pipe.isRaw { _ = pipe.link.send(identity.hello) }
+        if let identity = options.identity, !pipe.isRaw {
+            if pipe.isDialed { admissions.watch(pipe.id) }
+            _ = pipe.link.send(identity.hello)
+        }
         let action = state.withLock { $0.add(pipe) }
         hooks.added(pipe)
         hub.emit(.pipeAdded(pipe))
@@ -21,6 +24,7 @@ extension Socket: ConnectorHandler {
     }
 
     package func connectorRemoved(_ pipe: MessagePipe) {
+        admissions.forget(pipe.id)
         guard let loss = state.withLock({ $0.remove(pipe.id) }) else { return }
         let broken = MultiSocketError(.brokenPath, "pipe \(pipe.id) closed")
         for sender in loss.senders { sender.resume(throwing: broken) }
@@ -76,15 +80,44 @@ extension Socket: ConnectorHandler {
         return readOn == .keepReading
     }
 
-    /// Checks a peer's hello against this socket's identity; other internal messages are dropped.
+    /// Checks a peer's hello against this socket's identity and hears a listener's refusal; other internal
+    /// messages are dropped.
     private func receivedInternal(_ message: Message, from pipeID: UInt32) {
+        if let reason = PeerRefusal.reason(in: message) {
+            refused(pipeID, reason: reason)
+            return
+        }
         guard let identity = options.identity, let verdict = identity.check(message) else {
             drop(.internalMessage)
             return
         }
-        guard let reason = verdict, let pipe = state.withLock({ $0.pipe(pipeID) }) else { return }
+        guard let reason = verdict else {
+            admissions.resolve(pipeID, address: "", .admitted)
+            return
+        }
+        guard let pipe = state.withLock({ $0.pipe(pipeID) }) else { return }
         state.withLock { $0.count(.pipeRefused) }
         hub.emit(.pipeRefused(pipe, reason: reason))
+        admissions.resolve(pipeID, address: pipe.address,
+                           .refused(MultiSocketError(.protocolMismatch, "\(pipe.address): \(reason)")))
+        pipe.close()
+    }
+
+    /// The peer's pipe veto refused pipe `pipeID` for `reason`, and the pipe is closed. For a dialed pipe that
+    /// is a failed dial (counted, reported as ``SocketEvent/dialFailed(address:error:)`` with `refusedByPeer`);
+    /// for an accepted one (the dialer's own veto refused it) a refused pipe.
+    private func refused(_ pipeID: UInt32, reason: String) {
+        guard let pipe = state.withLock({ $0.pipe(pipeID) }) else { return }
+        guard pipe.isDialed else {
+            state.withLock { $0.count(.pipeRefused) }
+            hub.emit(.pipeRefused(pipe, reason: "the peer refused the connection: \(reason)"))
+            pipe.close()
+            return
+        }
+        let error = MultiSocketError(.refusedByPeer, "\(pipe.address) refused the connection: \(reason)")
+        state.withLock { $0.count(.dialFailure) }
+        hub.emit(.dialFailed(address: pipe.address, error: error))
+        admissions.resolve(pipeID, address: pipe.address, .refused(error))
         pipe.close()
     }
 

@@ -74,4 +74,12 @@ extension Socket {
     public func removePipeObserver(_ observer: any PipeObserver) {
         hooks.remove(observer)
     }
+
+    /// Counts a request whose handler failed (``SocketStatistics/handlerFailures``) and emits
+    /// ``SocketEvent/handlerFailed(path:error:)``: for roles that serve requests (``Rep``'s `serve`). Any
+    /// thread; takes the socket's lock briefly; never suspends.
+    package func reportHandlerFailure(path: MessagePath, error: String) {
+        state.withLock { $0.count(.handlerFailure) }
+        hub.emit(.handlerFailed(path: path, error: error))
+    }
 }

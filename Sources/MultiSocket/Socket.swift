@@ -22,6 +22,8 @@ public final class Socket: Sendable {
     let state: Locked<SocketState<LiveSocket>>
     let hub = EventHub()
     let hooks = PipeHooks()
+    /// The listeners' verdicts on pipes this socket dials (kept only with an identity).
+    let admissions = PipeAdmissions()
     private let reactor: Reactor
 
     /// Creates a socket.
@@ -64,8 +66,35 @@ public final class Socket: Sendable {
     ///   (already dialing it), `closed`, and for ws `protocolMismatch` (the server's handshake response is not
     ///   a valid RFC 6455 upgrade to subprotocol `multisocket.binary`) or `timedOut` (no handshake response
     ///   within 10 seconds).
+    ///
+    /// A socket with an ``SocketOptions/identity`` (every role) then waits, up to the endpoint's
+    /// ``/MultiSocketConnector/EndpointOptions/admissionTimeout``, for the listener's hello on the new pipe:
+    /// a listener whose pipe veto refuses it answers with its reason instead, and this throws
+    /// `refusedByPeer` with that reason (a listener whose hello does not fit: `protocolMismatch`), and stops
+    /// dialing. A peer that sends no hello (a socket without identity, the Go library) costs that wait and
+    /// is taken as admitted. A reconnecting dialer refused later reports
+    /// ``SocketEvent/dialFailed(address:error:)`` with `refusedByPeer`.
+    /// - Throws: also `refusedByPeer` and `protocolMismatch`, as above.
     public func dial(_ address: String, options: EndpointOptions? = nil, waitForConnection: Bool = true) async throws {
+        let waits = waitForConnection && self.options.identity != nil
+        if waits { _ = admissions.takeRefusal(of: address) }
         try await connector.dial(address, options: options, waitForConnection: waitForConnection)
+        guard waits else { return }
+        let (parsed, _) = try Address.parse(address)
+        let endpoint = try (options ?? self.options.connector.endpoint).applying(parsed.query)
+        guard let timeout = endpoint.admissionTimeout, !endpoint.raw, !parsed.scheme.hasPrefix("sp+") else { return }
+        if let pipe = connector.pipes.first(where: { $0.isDialed && $0.address == address }),
+           case .refused(let error) = await admissions.verdict(for: pipe.id, within: timeout, on: self) {
+            _ = admissions.takeRefusal(of: address)
+            connector.stopDialing(address)
+            pipe.close()
+            throw error
+        }
+        // The refusal may have closed the pipe before it was looked for.
+        if let error = admissions.takeRefusal(of: address) {
+            connector.stopDialing(address)
+            throw error
+        }
     }
 
     /// Listens on `address` and returns the address bound (with the real port for `tcp://…:0` and
@@ -135,10 +164,11 @@ public final class Socket: Sendable {
     /// The part of ``sendTo(_:_:)-(_,[UInt8])`` that never suspends. Returns `false` when the pipe is full; nothing
     /// was sent then.
     @usableFromInline
-    func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8]) throws -> Bool {
+    func sendToWithoutWaiting(_ path: MessagePath, _ content: [UInt8], flags: MessageFlags = []) throws -> Bool {
         try checkCanSend()
         guard let first = path.first else { return true }
-        let message = Message(content: content, sendType: .toDest, ttl: options.sendTTL, destination: path)
+        let message = Message(content: content, sendType: .toDest, flags: flags, ttl: options.sendTTL,
+                              destination: path)
         var counted = true
         return try attempt(message, through: pipe(named: first, for: message, counting: true).0, counted: &counted)
     }
@@ -146,9 +176,10 @@ public final class Socket: Sendable {
     /// Sends `content` along `path` as ``sendTo(_:_:)-(_,[UInt8])`` does when the pipe takes it at once; when the pipe
     /// is full, sends nothing, counts a ``DropReason/queueFull`` drop and throws `messageDropped`. For
     /// protocol layers whose replies must never wait on a peer that does not read (``sendTo(_:_:)-(_,[UInt8])`` would).
+    /// `flags` go on the message (a role's ``/MultiSocketConnector/MessageFlags/control`` answers).
     /// - Throws: as ``sendTo(_:_:)-(_,[UInt8])``, with `messageDropped` for a full pipe; never `CancellationError`.
-    package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8]) throws {
-        if try sendToWithoutWaiting(path, content) { return }
+    package func sendToOrDrop(_ path: MessagePath, _ content: [UInt8], flags: MessageFlags = []) throws {
+        if try sendToWithoutWaiting(path, content, flags: flags) { return }
         drop(.queueFull)
         throw MultiSocketError(.messageDropped, "queue of the pipe to \(path) full")
     }

@@ -22,4 +22,8 @@ public enum SocketEvent: Sendable {
     case handshakeRejected(address: String, peer: String?, error: MultiSocketError)
     /// A message was dropped.
     case messageDropped(DropReason)
+    /// The handler serving a request from `path` threw `error` (its description); the requester was told
+    /// where its wire allows (a `Rep` over multisocket frames), else its request stays unanswered. Counted in
+    /// ``SocketStatistics/handlerFailures``.
+    case handlerFailed(path: MessagePath, error: String)
 }

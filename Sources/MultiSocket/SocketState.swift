@@ -129,6 +129,7 @@ struct SocketState<Types: SocketStateTypes> {
         case .reconnectScheduled: statistics.reconnectsScheduled += 1
         case .rejectedFrame: statistics.rejectedFrames += 1
         case .rejectedHandshake: statistics.rejectedHandshakes += 1
+        case .handlerFailure: statistics.handlerFailures += 1
         }
     }
 
@@ -139,6 +140,7 @@ struct SocketState<Types: SocketStateTypes> {
         case reconnectScheduled
         case rejectedFrame
         case rejectedHandshake
+        case handlerFailure
     }
 
     mutating func countSent(_ message: Message) {

@@ -28,6 +28,8 @@ public struct SocketStatistics: Sendable, Hashable {
     public var dialFailures = 0
     /// Reconnect attempts scheduled by dialers.
     public var reconnectsScheduled = 0
+    /// Requests whose handler threw (a `Rep` serving with `serve`); see ``SocketEvent/handlerFailed(path:error:)``.
+    public var handlerFailures = 0
 
     /// All drops, whatever the reason.
     public var totalDrops: Int { drops.values.reduce(0, +) }

@@ -1,6 +1,6 @@
 /// A node of a bus (BUS, 0x70; peers other ``Bus`` nodes or a ``BusDevice``).
 ///
-/// ``send(_:)`` goes to every directly connected peer; nodes never re-broadcast what they receive, so in
+/// ``send(_:)-([UInt8])`` goes to every directly connected peer; nodes never re-broadcast what they receive, so in
 /// a full mesh every message reaches every other node exactly once and never comes back. To join nodes
 /// that are not all directly connected, use a ``BusDevice`` (a hub that passes each message on to every
 /// link but the one it came in on) or a ``/MultiSocket/Switch`` between two meshes.

@@ -26,7 +26,7 @@ public final class Pub: ProtocolRole {
     }
 
     /// Publishes `topic`'s UTF-8 bytes followed by `body`.
-    /// - Throws: as ``publish(_:)``.
+    /// - Throws: as ``publish(_:)-([UInt8])``.
     public func publish(topic: String, _ body: [UInt8]) async throws {
         try await publish(Array(topic.utf8) + body)
     }

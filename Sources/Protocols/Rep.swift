@@ -58,13 +58,32 @@ public final class Rep: ProtocolRole {
         try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: body))
     }
 
+    /// Answers `request` with a failure instead of a reply: the requester's ``Req/request(_:timeout:resendInterval:)-([UInt8],_,_)``
+    /// throws ``/MultiSocketConnector/MultiSocketError/Code/handlerFailed`` with `reason` at once.
+    ///
+    /// On the multisocket wire the answer is the request id and `reason` (UTF-8, cut to
+    /// ``maxFailureLength`` bytes) in a message with the ``/MultiSocketConnector/MessageFlags/control`` flag. The
+    /// Scalability Protocols wire (`sp+` addresses, NNG peers) has no such answer: there nothing is written and
+    /// the request stays unanswered, as NNG's REP leaves it. Best effort and never suspends, like
+    /// ``reply(to:_:)-(_,[UInt8])``.
+    /// - Throws: as ``reply(to:_:)-(_,[UInt8])``.
+    public func replyFailure(to request: Request, _ reason: String) throws {
+        let text = Array(reason.utf8.prefix(Self.maxFailureLength))
+        try socket.sendToOrDrop(request.path, ProtocolHeader.prepend(request.id, to: text), flags: .control)
+    }
+
+    /// The most bytes of a failure's text that ``replyFailure(to:_:)`` sends.
+    public static let maxFailureLength = 1024
+
     /// Serves requests with `workers` concurrent tasks until the socket closes: each worker receives a
-    /// request, calls `handler`, and sends back what it returns (`nil`: no reply). A handler error drops
-    /// that request (the requester times out or resends); a reply whose requester is gone, or whose pipe is full
-    /// (see ``reply(to:_:)``), is dropped.
+    /// request, calls `handler`, and sends back what it returns (`nil`: no reply). A handler that throws is
+    /// counted (``/MultiSocket/SocketStatistics/handlerFailures``), reported
+    /// (``/MultiSocket/SocketEvent/handlerFailed(path:error:)``) and answered with ``replyFailure(to:_:)``, so
+    /// its requester gets `handlerFailed` at once rather than a timeout (over `sp+` addresses the request stays
+    /// unanswered). A reply whose requester is gone, or whose pipe is full (see ``reply(to:_:)-(_,[UInt8])``), is dropped.
     ///
     /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
-    /// reply) and throws `CancellationError`.
+    /// reply, and a handler that throws because it was cancelled is not counted) and throws `CancellationError`.
     /// - Throws: `CancellationError`; ``/MultiSocketConnector/MultiSocketError`` other than `closed`/`brokenPath` from replying.
     public func serve(workers: Int = 1,
                       _ handler: @escaping @Sendable (Request) async throws -> [UInt8]?) async throws {
@@ -78,11 +97,20 @@ public final class Rep: ProtocolRole {
                         } catch let error as MultiSocketError where error.code == .closed {
                             return
                         }
-                        guard let reply = try? await handler(request) else {
-                            try Task.checkCancellation()
-                            continue
-                        }
                         do {
+                            let outcome: [UInt8]?
+                            do {
+                                outcome = try await handler(request)
+                            } catch {
+                                try Task.checkCancellation()
+                                socket.reportHandlerFailure(path: request.path, error: "\(error)")
+                                try replyFailure(to: request, "\(error)")
+                                continue
+                            }
+                            guard let reply = outcome else {
+                                try Task.checkCancellation()
+                                continue
+                            }
                             try await self.reply(to: request, reply)
                         } catch let error as MultiSocketError {
                             if error.code == .closed { return }

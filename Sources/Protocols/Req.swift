@@ -1,6 +1,6 @@
 /// The requesting side of request/reply (REQ, 0x30; peer ``Rep``, 0x31).
 ///
-/// Any number of tasks may call ``request(_:timeout:resendInterval:)`` at once. Each request gets its own
+/// Any number of tasks may call ``request(_:timeout:resendInterval:)-([UInt8],_,_)`` at once. Each request gets its own
 /// 4-byte big-endian id (from a counter seeded randomly) in front of its body and goes to one replier,
 /// the next free one. One background task receives replies and hands each to the request with its id;
 /// late, duplicate, unknown or malformed replies are dropped and counted in ``droppedReplies``. There is
@@ -33,7 +33,8 @@ public final class Req: ProtocolRole {
         Task(executorPreference: socket.executor) { [socket, core] in
             while true {
                 do {
-                    core.deliver(try await socket.receive().content)
+                    let message = try await socket.receive()
+                    core.deliver(message.content, failed: message.flags.contains(.control))
                 } catch {
                     core.finish()
                     return
@@ -64,9 +65,11 @@ public final class Req: ProtocolRole {
     ///   - body: the request's content (the request id goes in front of it on the wire).
     ///   - timeout: how long to wait for the reply, sending included; `nil` waits forever.
     ///   - resendInterval: resend after this long without a reply; `nil` sends once.
-    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` (no reply in time), `closed` (the socket closed before the
-    ///   reply), `brokenPath` (its peer was lost and ``resendsOnPeerLoss`` is off), `messageTooLarge`;
-    ///   `CancellationError`.
+    /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `timedOut` (sent, and no reply in time), `noPeer` (no
+    ///   replier took it before the timeout: it was never sent), `handlerFailed` (the replier's handler threw;
+    ///   the context holds its error text, see ``Rep/replyFailure(to:_:)``), `closed` (the socket closed before the
+    ///   reply), `brokenPath` (its peer was lost and ``resendsOnPeerLoss`` is off), `messageTooLarge` (over
+    ///   ``/MultiSocketConnector/EndpointOptions/maxSendSize``); `CancellationError`.
     public func request(_ body: [UInt8], timeout: Duration? = .seconds(16),
                         resendInterval: Duration? = nil) async throws -> [UInt8] {
         try Task.checkCancellation()
@@ -74,13 +77,16 @@ public final class Req: ProtocolRole {
         let id = try core.register(deadline: deadline, resendInterval: resendInterval)
         defer { core.abandon(id) }
         let payload = ProtocolHeader.prepend(id, to: body)
-        let expired: @Sendable () -> MultiSocketError = {
-            MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)")
+        let expired: @Sendable () -> MultiSocketError = { [core] in
+            core.neverSent(id)
+                ? MultiSocketError(.noPeer, "request \(id) found no replier within \(timeout ?? .zero); it was never sent")
+                : MultiSocketError(.timedOut, "no reply to request \(id) within \(timeout ?? .zero)")
         }
         while true {
             let pipeID = try await send(payload, before: deadline, or: expired)
             switch try await core.wait(for: id, sentOn: pipeID) {
             case .reply(let reply): return reply
+            case .failed(let reason): throw MultiSocketError(.handlerFailed, "request \(id): \(reason)")
             case .resend: continue
             case .peerLost:
                 if resendsOnPeerLoss { continue }

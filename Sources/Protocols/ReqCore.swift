@@ -3,6 +3,8 @@
 enum ReqWake {
     /// Its reply, without the id.
     case reply([UInt8])
+    /// The replier's handler failed: its failure answer's text (``Rep/replyFailure(to:_:)``).
+    case failed(String)
     /// Its resend interval passed without a reply: send it again.
     case resend
     /// Its deadline passed without a reply.
@@ -25,6 +27,8 @@ final class ReqCore: PipeObserver {
     private struct Slot {
         var waiter: UnsafeContinuation<ReqWake, any Error>?
         var reply: [UInt8]?
+        /// The reply is a failure answer; ``reply`` holds its text.
+        var failed = false
         var deadline: ContinuousClock.Instant?
         var resendInterval: Duration?
         var resendAt: ContinuousClock.Instant?
@@ -38,6 +42,17 @@ final class ReqCore: PipeObserver {
         var removalsSeen: UInt64 = 0
         /// Its pipe was removed while nobody waited; the next ``wait(for:)`` returns it.
         var lost = false
+        /// A pipe took one of its sends (known only for sends that did not go through the shared queue).
+        var sentOnPipe = false
+        /// ``State/additions`` and ``State/removals`` when it was registered: unchanged, with no pipe now,
+        /// means no pipe existed while it waited.
+        var additionsAtStart: UInt64 = 0
+        var removalsAtStart: UInt64 = 0
+
+        /// What a wait returns for the reply it holds.
+        func wake(_ reply: [UInt8]) -> ReqWake {
+            failed ? .failed(String(decoding: reply, as: UTF8.self)) : .reply(reply)
+        }
 
         /// The next instant the timer must wake this request at.
         var nextInstant: ContinuousClock.Instant? {
@@ -57,6 +72,8 @@ final class ReqCore: PipeObserver {
         var tokens: UInt64 = 0
         /// Pipe removals heard so far.
         var removals: UInt64 = 0
+        /// Pipe additions heard so far.
+        var additions: UInt64 = 0
 
         /// Claims a timer for `instant` unless one fires no later; returns its token.
         mutating func arm(_ instant: ContinuousClock.Instant?) -> (ContinuousClock.Instant, UInt64)? {
@@ -88,6 +105,8 @@ final class ReqCore: PipeObserver {
         var slot = Slot(deadline: deadline, resendInterval: resendInterval, resendAt: resendAt)
         let (id, timer) = try state.withLock { state throws(MultiSocketError) in
             slot.removalsSeen = state.removals
+            slot.removalsAtStart = state.removals
+            slot.additionsAtStart = state.additions
             let id = try state.slots.add(slot)
             return (id, state.arm(slot.nextInstant))
         }
@@ -117,9 +136,10 @@ final class ReqCore: PipeObserver {
                     }
                     defer { state.slots[id] = slot }
                     slot.pipeID = pipeID
+                    if pipeID != nil { slot.sentOnPipe = true }
                     missedRemoval = pipeID != nil && slot.removalsSeen != state.removals
                     slot.removalsSeen = state.removals
-                    if let reply = slot.reply { return .success(.reply(reply)) }
+                    if let reply = slot.reply { return .success(slot.wake(reply)) }
                     if slot.expired { return .success(.expired) }
                     if slot.lost {
                         slot.lost = false
@@ -141,9 +161,19 @@ final class ReqCore: PipeObserver {
         }
     }
 
-    /// Hands a received reply to its request, or drops it (unknown id, already answered, timed out, too
-    /// short to carry an id).
-    func deliver(_ content: [UInt8]) {
+    /// Whether request `id` was certainly never sent: no pipe took it, and no pipe existed from its
+    /// registration until now. Asked when it expires, before ``abandon(_:)``; any thread.
+    func neverSent(_ id: UInt32) -> Bool {
+        let unchanged = state.withLock { state -> Bool in
+            guard let slot = state.slots[id], !slot.sentOnPipe else { return false }
+            return slot.additionsAtStart == state.additions && slot.removalsAtStart == state.removals
+        }
+        return unchanged && socket.connector.pipes.isEmpty
+    }
+
+    /// Hands a received reply (or, `failed`, a failure answer's text) to its request, or drops it (unknown
+    /// id, already answered, timed out, too short to carry an id).
+    func deliver(_ content: [UInt8], failed: Bool = false) {
         guard let (id, body) = ProtocolHeader.split(content) else {
             state.withLock { $0.slots.dropped += 1 }
             return
@@ -156,9 +186,10 @@ final class ReqCore: PipeObserver {
             defer { state.slots[id] = slot }
             // Kept in the slot too: with nobody waiting yet, `wait(for:)` finds it there.
             slot.reply = body
+            slot.failed = failed
             return slot.waiter.take()
         }
-        waiter?.resume(returning: .reply(body))
+        waiter?.resume(returning: failed ? .failed(String(decoding: body, as: UTF8.self)) : .reply(body))
     }
 
     /// Fails every waiting request with `closed`; later registrations throw `closed`.
@@ -209,8 +240,10 @@ final class ReqCore: PipeObserver {
         for (waiter, wake) in due { waiter.resume(returning: wake) }
     }
 
-    /// Nothing to do: a new pipe takes requests through the socket's idle ring.
-    func pipeAdded(_ pipe: MessagePipe) {}
+    /// Counts the addition (see ``neverSent(_:)``); a new pipe takes requests through the socket's idle ring.
+    func pipeAdded(_ pipe: MessagePipe) {
+        state.withLock { $0.additions += 1 }
+    }
 
     /// Wakes every request `pipe` carried that has no reply yet with ``ReqWake/peerLost`` (or, with nobody
     /// waiting, marks it for the next wait). Runs on the thread that removed the pipe, outside the socket's

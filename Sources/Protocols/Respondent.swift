@@ -46,7 +46,7 @@ public final class Respondent: ProtocolRole {
 
     /// Sends `body` as this respondent's answer to `survey`, back along its path.
     ///
-    /// Answers are best effort, like ``Rep/reply(to:_:)``: when the surveyor's pipe is full the answer is
+    /// Answers are best effort, like ``Rep/reply(to:_:)-(_,[UInt8])``: when the surveyor's pipe is full the answer is
     /// dropped, counted as ``/MultiSocket/DropReason/queueFull``, and `messageDropped` is thrown, so a surveyor that does
     /// not read never stalls the respondent. Never suspends.
     /// - Throws: ``/MultiSocketConnector/MultiSocketError`` `brokenPath` (the surveyor is gone), `messageDropped` (its pipe is

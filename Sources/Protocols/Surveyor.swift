@@ -1,7 +1,7 @@
 @_spi(Internals) import MultiSocketConnector
 /// The asking side of a survey (SURVEYOR, 0x62; peer ``Respondent``, 0x63).
 ///
-/// ``survey(_:deadline:maxAnswers:)`` sends a question, with a fresh 4-byte big-endian survey id, to
+/// ``survey(_:deadline:maxAnswers:)-([UInt8],_,_)`` sends a question, with a fresh 4-byte big-endian survey id, to
 /// every respondent and collects the answers that arrive before its deadline. Surveys may overlap; an
 /// answer whose survey is over (or unknown, or too short to carry an id) is dropped and counted in
 /// ``droppedAnswers``. One background task receives all answers.

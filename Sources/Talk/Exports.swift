@@ -1,1 +1,1 @@
-@_exported import MultiSocketProtocols
+@_exported import MultiSocketCodable

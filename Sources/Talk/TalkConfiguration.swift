@@ -25,7 +25,7 @@ public struct TalkConfiguration: Sendable {
     /// it quick.
     public var load: (@Sendable () -> Double)?
     /// How `Codable` payloads are encoded.
-    public var coder: any TalkCoder = JSONTalkCoder()
+    public var coder: any MessageCoder = JSONMessageCoder()
 
     /// The defaults.
     public init() {}

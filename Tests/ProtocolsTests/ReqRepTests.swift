@@ -103,7 +103,8 @@ struct ReqRepTests {
         let req = Req(options: SocketOptions(sendQueueSize: 1, linger: .zero))
         try await req.socket.send(bytes("filler"))
         let error = await thrown { _ = try await req.request(bytes("no room"), timeout: .milliseconds(100)) }
-        #expect(code(error) == .timedOut)
+        // No replier ever connected: the request never left (`noPeer`, not `timedOut`).
+        #expect(code(error) == .noPeer)
         #expect(req.pendingRequests == 0)
         await req.close()
     }

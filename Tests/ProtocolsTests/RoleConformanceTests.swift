@@ -130,13 +130,21 @@ struct PeerMismatchTests {
         }
     }
 
+    /// Dials `address`; the dial may throw `protocolMismatch` (when the listener's hello, which does not fit,
+    /// arrives before the pipe closes) or return (when the close wins). Anything else is thrown.
+    private func dialExpectingMismatch(_ role: any ProtocolRole, _ address: Address) async throws {
+        do {
+            try await role.dial(address)
+        } catch let error as MultiSocketError where error.code == .protocolMismatch {}
+    }
+
     @Test(arguments: ConformanceTransport.suite)
     func pushDialingSubIsRefused(over transport: ConformanceTransport) async throws {
         let push = Push()
         let sub = Sub()
         let reason = try await refusal(push, sub) {
             let address = try sub.listen(transport.uniqueAddress("mismatch"))
-            try await push.dial(address)
+            try await dialExpectingMismatch(push, address)
         }
         #expect(reason != nil)
         #expect(push.statistics.pipesRefused + sub.statistics.pipesRefused >= 1)
@@ -150,7 +158,7 @@ struct PeerMismatchTests {
         let b = kinds.1.make()
         let reason = try await refusal(a, b) {
             let address = try b.listen(ConformanceTransport.inproc.uniqueAddress("mismatch"))
-            try await a.dial(address)
+            try await dialExpectingMismatch(a, address)
         }
         #expect(reason != nil)
         await a.close()

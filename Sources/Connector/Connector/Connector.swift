@@ -227,8 +227,7 @@ public final class Connector: Sendable {
         let pipe = MessagePipe(id: id, address: address, isDialed: dialer != nil, link: link)
         if let reason = handler.connectorShouldAdd(pipe) {
             state.withLock { $0.adding -= 1 }
-            link.close()
-            PipeIDGenerator.shared.release(id)
+            refuse(link, id: id, isRaw: pipe.isRaw, reason: reason)
             handler.connectorRefused(pipe, reason: reason)
             recheckLimit()
             return false
@@ -249,6 +248,19 @@ public final class Connector: Sendable {
         link.start(pipeID: id, delegate: handler) { [self] in removed(pipe) }
         recheckLimit()
         return true
+    }
+
+    /// Closes a connection the pipe veto refused. A framed one first carries the refusal (``PeerRefusal``) so
+    /// that the dialer learns why: the link starts with a delegate that drops what arrives, writes the refusal,
+    /// and closes once it has left, in a lingering close, so the refusal is not lost to a reset. The pipe id
+    /// is released when the link has closed. Runs on the thread that added the link.
+    private func refuse(_ link: any PipeLink, id: UInt32, isRaw: Bool, reason: String) {
+        guard !isRaw else {
+            link.close()
+            PipeIDGenerator.shared.release(id)
+            return
+        }
+        RefusedPipeDelegate.refuse(link, pipeID: id, reason: reason) { PipeIDGenerator.shared.release(id) }
     }
 
     private func removed(_ pipe: MessagePipe) {

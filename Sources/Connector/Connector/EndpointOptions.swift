@@ -18,6 +18,17 @@ public struct EndpointOptions: Sendable, Hashable {
     /// The largest message content accepted on receive; a larger frame closes its pipe. `nil`: no limit.
     /// Query: `maxReceiveSize`.
     public var maxReceiveSize: Int?
+    /// The largest message content this endpoint's pipes send: a larger send fails at once at the sender
+    /// with ``MultiSocketError/Code/messageTooLarge`` (counted as an unencodable drop) and the pipe stays,
+    /// instead of the peer closing the pipe on a frame over its own limit. Until set, it is ``maxReceiveSize``
+    /// (peers configured alike accept what they send); set `nil` for no limit. Raw pipes ignore it (a byte
+    /// stream has no frames to refuse). Query: `maxSendSize`.
+    public var maxSendSize: Int? {
+        get { sendLimit ?? maxReceiveSize }
+        set { sendLimit = .some(newValue) }
+    }
+    /// ``maxSendSize`` once set (`.some(nil)`: no limit); `nil` while it follows ``maxReceiveSize``.
+    private var sendLimit: Int??
     /// Whether the peer is a plain byte stream rather than a multisocket peer (see ``MessagePipe/isRaw``).
     /// Only stream transports carry raw pipes. Query: `raw`.
     public var raw: Bool
@@ -41,6 +52,12 @@ public struct EndpointOptions: Sendable, Hashable {
     /// `ProtocolIdentity` number, which every role has; a plain socket without an identity must set it to
     /// dial or listen on `sp+` addresses. Other transports ignore it. Query: `spProtocol` (`0x31` or `49`).
     public var spProtocol: UInt16?
+    /// How long a synchronous `dial` of a socket with a protocol identity (every role) waits for the
+    /// listener's hello on the new pipe, the sign that it admitted it: a listener whose pipe veto refuses the
+    /// pipe answers with its reason instead, and the dial throws ``MultiSocketError/Code/refusedByPeer``. A peer
+    /// that sends no hello (a socket without identity, the Go library) costs this wait and is taken as
+    /// admitted. `nil`: do not wait. Raw and `sp+` endpoints never wait. Query: `admissionTimeout`.
+    public var admissionTimeout: Duration? = .seconds(1)
     /// Files a ws listener serves over plain HTTP on its port, at `<path>/<name>` (see ``WebResources``);
     /// `nil` serves none. Ignored by other transports and by dialers. Not settable from the query.
     public var webResources: WebResources? = nil
@@ -113,6 +130,12 @@ public struct EndpointOptions: Sendable, Hashable {
         },
         "maxReceiveSize": { options, item throws(MultiSocketError) in
             options.maxReceiveSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
+        },
+        "maxSendSize": { options, item throws(MultiSocketError) in
+            options.maxSendSize = item.value == "none" ? nil : try count(item, in: 0...Int(UInt32.max), orNone: true)
+        },
+        "admissionTimeout": { options, item throws(MultiSocketError) in
+            options.admissionTimeout = item.value == "none" ? nil : try duration(item, orNone: true)
         },
         "raw": { options, item throws(MultiSocketError) in options.raw = try flag(item) },
         "tcpNoDelay": { options, item throws(MultiSocketError) in options.tcpNoDelay = try flag(item) },

@@ -29,6 +29,15 @@ public struct MultiSocketError: Error, Sendable, Equatable, CustomStringConverti
         case notSupported
         /// An operating-system call failed in a way that has no more specific code.
         case systemError
+        /// No peer took the message before its deadline: it was never sent (for example a `Req` request
+        /// timing out with no replier connected). `timedOut` means it was sent and nothing came back.
+        case noPeer
+        /// The peer's handler failed on the request; the context holds the error it reported (for example a
+        /// `Rep` whose `serve` handler threw).
+        case handlerFailed
+        /// The peer accepted the connection and then refused it (its pipe veto); the context holds the
+        /// reason it gave.
+        case refusedByPeer
     }
 
     /// What went wrong.

@@ -89,6 +89,8 @@ final class InprocChannel: Sendable {
     }
 
     private let state: Locked<State>
+    /// Each end's largest content sent (``EndpointOptions/maxSendSize``; `.max`: none), by side.
+    private let maxSendSizes: (Int, Int)
 
     /// Creates a channel between ends configured by `options.0` and `options.1`: each end queues up to its
     /// send queue size towards the other, and accepts content up to its own maximum receive size.
@@ -97,6 +99,15 @@ final class InprocChannel: Sendable {
             Direction(capacity: max(1, options.0.sendQueueSize), maxReceiveSize: options.1.maxReceiveSize),
             Direction(capacity: max(1, options.1.sendQueueSize), maxReceiveSize: options.0.maxReceiveSize),
         ]), rank: .linkOutput)
+        maxSendSizes = (options.0.maxSendSize ?? .max, options.1.maxSendSize ?? .max)
+    }
+
+    /// The error for a message from `side` over its end's send limit, or `nil` when it fits.
+    @inline(__always)
+    private func oversize(_ message: Message, from side: Int) -> MultiSocketError? {
+        let limit = side == 0 ? maxSendSizes.0 : maxSendSizes.1
+        guard message.content.count > limit else { return nil }
+        return MultiSocketError(.messageTooLarge, "content of \(message.content.count) bytes exceeds maxSendSize \(limit)")
     }
 
     func start(side: Int, pipeID: UInt32, delegate: any PipeDelegate, onClose: @escaping @Sendable () -> Void) {
@@ -115,6 +126,7 @@ final class InprocChannel: Sendable {
     }
 
     func send(from side: Int, _ message: Message) -> PipeSendResult {
+        if let error = oversize(message, from: side) { return .unencodable(error) }
         let reactor = Reactor.current
         let (result, follow) = state.withLock { state -> (PipeSendResult, Follow) in
             if state.closed { return (.closed, .nothing) }
@@ -157,6 +169,10 @@ final class InprocChannel: Sendable {
             }
             let capacity = state.directions[side].capacity
             while state.directions[side].queue.count < capacity, let message = batch.popFirst() {
+                if oversize(message, from: side) != nil {
+                    outcome.unencodable += 1
+                    continue
+                }
                 outcome.sent += 1
                 outcome.bytes += message.content.count
                 state.directions[side].queue.append(message)

@@ -81,6 +81,8 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
     let localAddress: String
     let remoteAddress: String
     let isRaw: Bool
+    /// The largest content a framed message may have to be sent (``EndpointOptions/maxSendSize``; `.max`: none).
+    private let maxSendSize: Int
     /// The stream's verified peer certificate (TLS), read once when the link is made.
     let peerCertificate: PeerCertificate?
     /// All the link's I/O goes through it; its descriptor is registered with `reactor`.
@@ -154,6 +156,7 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
         self.outbound = Locked(Outbound(framing: framing), rank: .linkOutput)
         self.sendCapacity = max(1, options.sendQueueSize)
         self.isRaw = options.raw
+        self.maxSendSize = options.maxSendSize ?? .max
         self.localAddress = localAddress
         self.remoteAddress = remoteAddress
         self.partialFrameTimeout = options.partialFrameTimeout.map(Reactor.nanoseconds)
@@ -318,6 +321,10 @@ final class StreamLink<Framing: StreamFraming>: PipeLink, ReactorHandler, @unche
                 out.framing.encode(rawContent: message.content, into: &out.pending.bytes)
             }
         } else {
+            guard message.content.count <= maxSendSize else {
+                return .unencodable(MultiSocketError(
+                    .messageTooLarge, "content of \(message.content.count) bytes exceeds maxSendSize \(maxSendSize)"))
+            }
             do throws(MultiSocketError) {
                 if large, try out.framing.encodeHeader(message, into: &out.pending.bytes) {
                     out.pending.splice(message.content)

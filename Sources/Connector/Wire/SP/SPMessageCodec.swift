@@ -55,10 +55,11 @@ package struct SPMessageCodec: Sendable {
     }
 
     /// The size of `message`'s SP body (header words and content); `nil` for a message that does not go on
-    /// the SP wire (a socket-internal one).
+    /// the SP wire: a socket-internal one, or a role's ``MessageFlags/control`` message (such as a `Rep`'s
+    /// failure answer), which SP peers have no way to tell from data.
     @inline(__always)
     package func bodyLength(of message: Message) -> Int? {
-        guard !message.flags.contains(.internal) else { return nil }
+        guard message.flags.isDisjoint(with: [.internal, .control]) else { return nil }
         return 4 * hops(of: message).count + message.content.count
     }
 

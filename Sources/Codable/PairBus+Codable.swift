@@ -1,0 +1,34 @@
+/// Codable values on the two symmetric roles, pair and bus.
+extension Pair {
+    /// Encodes `value` with `coder` (JSON by default) and sends it to the peer, as `send(_: [UInt8])`.
+    /// - Throws: ``ContentCodingError`` (`encoding`; nothing was sent); as `send(_: [UInt8])`.
+    public func send<Value: Encodable>(encoding value: Value,
+                                       coder: some MessageCoder = JSONMessageCoder()) async throws {
+        try await send(coder.content(of: value))
+    }
+
+    /// Receives the next message, as `receive()`, decoded as a `type` with `coder`. A message that does not
+    /// decode is consumed and kept in the error. Cancellation: as `receive()`.
+    /// - Throws: ``ContentCodingError`` (`decoding`, holding the message); as `receive()`.
+    public func receive<Value: Decodable>(decoding type: Value.Type,
+                                          coder: some MessageCoder = JSONMessageCoder()) async throws -> Value {
+        try await receive().decode(type, coder: coder)
+    }
+}
+
+extension Bus {
+    /// Encodes `value` with `coder` (JSON by default) and sends it to every peer, as `send(_: [UInt8])`.
+    /// - Throws: ``ContentCodingError`` (`encoding`; nothing was sent); as `send(_: [UInt8])`.
+    public func send<Value: Encodable>(encoding value: Value,
+                                       coder: some MessageCoder = JSONMessageCoder()) async throws {
+        try await send(coder.content(of: value))
+    }
+
+    /// Receives the next message, as `receive()`, decoded as a `type` with `coder`. A message that does not
+    /// decode is consumed and kept in the error. Cancellation: as `receive()`.
+    /// - Throws: ``ContentCodingError`` (`decoding`, holding the message); as `receive()`.
+    public func receive<Value: Decodable>(decoding type: Value.Type,
+                                          coder: some MessageCoder = JSONMessageCoder()) async throws -> Value {
+        try await receive().decode(type, coder: coder)
+    }
+}
