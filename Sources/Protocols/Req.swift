@@ -27,13 +27,14 @@ public final class Req: ProtocolRole {
     public init(options: SocketOptions = .init(), resendOnPeerLoss: Bool = true) {
         socket = Socket(sender: .toOne, receiver: .all, options: options.with(Self.identity))
         resendsOnPeerLoss = resendOnPeerLoss
-        core = ReqCore(seed: UInt32.random(in: .min ... .max), socket: socket)
+        core = ReqCore(seed: UInt32.random(in: .min ... .max), socket: socket.core)
         socket.addPipeObserver(core)
-        // The reply loop runs on the I/O thread: a reply read there reaches its request without a hop.
-        Task(executorPreference: socket.executor) { [socket, core] in
+        // The reply loop runs on the I/O thread: a reply read there reaches its request without a hop. It holds
+        // the socket's core, not the socket, so it ends (with `closed`) when the Req is closed or dropped.
+        Task(executorPreference: socket.executor) { [receiver = socket.core, core] in
             while true {
                 do {
-                    core.deliver(try await socket.receive().content)
+                    core.deliver(try await receiver.receive().content)
                 } catch {
                     core.finish()
                     return

@@ -25,8 +25,9 @@ public final class Surveyor: ProtocolRole {
         socket = Socket(sender: .toAll, receiver: .all, options: options.with(Self.identity))
         core = SurveyCore(seed: UInt32.random(in: .min ... .max))
         // The answer loop runs on the I/O thread: an answer read there is collected without a hop.
-        Task(executorPreference: socket.executor) { [socket, core] in
-            while let message = try? await socket.receive() {
+        // It holds the socket's core, not the socket, so it ends when the Surveyor is closed or dropped.
+        Task(executorPreference: socket.executor) { [receiver = socket.core, core] in
+            while let message = try? await receiver.receive() {
                 core.deliver(message)
             }
             core.finish()
