@@ -4,11 +4,12 @@
 //       A Rep serving with N workers (each request takes delay-ms) until SIGTERM; then `rep.shutdown()` (or,
 //       with --close-at-once, a plain `close()`, to show what is lost without the drain). Prints
 //       `listening <address>` first and `read R handled H sent S dropped D` last; exits 0.
-//   drop <tcp|ipc> <socket|rep|req> <pipes|nopipes>
-//       Counts its open descriptors, makes the socket or role, listens (and with `pipes` connects a peer),
-//       drops it without close(), waits for its close to finish (its events end), closes the peer, and checks
-//       that the descriptor count returns to where it started and the address can be listened on again.
-//       Prints `fds <before> <after>`; exits 0 when both hold, 1 otherwise.
+//   drop [<tcp|ipc> <socket|rep|req> <pipes|nopipes>]
+//       For each case (all twelve, or the one named): counts its open descriptors, makes the socket or role,
+//       listens (and with `pipes` connects a peer), drops it without close(), waits for its close to finish
+//       (its events end), closes the peer, and checks that the descriptors are those it started with, an ipc
+//       socket file is gone and the address can be listened on again. One process for all the cases: the
+//       tests start as few child processes as they can. Exits 0 when every check held, 1 otherwise.
 import Dispatch
 import Foundation
 import Glibc
@@ -112,16 +113,10 @@ func openAndDrop(_ kind: String, at address: String, connecting: Bool) async thr
     return (bound, events, peer, peerOwner)
 }
 
-func drop(_ arguments: [String]) async throws {
-    guard arguments.count == 3 else { fail("drop <tcp|ipc> <socket|rep|req> <pipes|nopipes>") }
-    let (transport, kind, connecting) = (arguments[0], arguments[1], arguments[2] == "pipes")
-    let address = transport == "ipc" ? "ipc:///tmp/ms-lifecycle-\(getpid()).sock" : "tcp://127.0.0.1:0"
-    // The I/O threads start with the first socket and stay: start them before counting.
-    let warm = Socket()
-    try warm.listen("tcp://127.0.0.1:0")
-    await warm.close()
+/// Runs one drop check; returns whether it held (and prints why not).
+func dropCheck(transport: String, kind: String, connecting: Bool) async throws -> Bool {
+    let address = transport == "ipc" ? "ipc:///tmp/ms-lifecycle-\(getpid())-\(kind).sock" : "tcp://127.0.0.1:0"
     let before = openDescriptors()
-
     var opened: (bound: Address, events: AsyncStream<SocketEvent>, peer: Socket, peerOwner: any Sendable)? =
         try await openAndDrop(kind, at: address, connecting: connecting)
     let bound = opened!.bound
@@ -136,29 +131,55 @@ func drop(_ arguments: [String]) async throws {
         try await Task.sleep(for: .milliseconds(20))
         after = openDescriptors()
     }
-    say("fds \(before.count) \(after.count)")
+    let name = "\(kind) over \(transport) \(connecting ? "with" : "without") pipes"
+    say("\(name): fds \(before.count) \(after.count)")
+    var held = true
     if after != before {
-        say("opened since: \(Set(after).subtracting(before).sorted()); closed since: \(Set(before).subtracting(after).sorted())")
+        say("  opened since: \(Set(after).subtracting(before).sorted()); closed: \(Set(before).subtracting(after).sorted())")
+        held = false
     }
     if transport == "ipc", FileManager.default.fileExists(atPath: bound.path) {
-        say("socket file \(bound.path) left behind")
-        exit(1)
+        say("  socket file \(bound.path) left behind")
+        held = false
     }
     let again = Socket()
-    defer { withExtendedLifetime(again) {} }
     do {
         try again.listen("\(bound)")
     } catch {
-        say("listening again failed: \(error)")
-        exit(1)
+        say("  listening again failed: \(error)")
+        held = false
     }
     await again.close()
-    exit(after == before ? 0 : 1)
+    return held
+}
+
+/// Every drop check (socket, rep and req; tcp and ipc; with and without pipes), or the one the arguments name.
+func drop(_ arguments: [String]) async throws {
+    // The I/O threads start with the first socket and stay: start them before counting.
+    let warm = Socket()
+    try warm.listen("tcp://127.0.0.1:0")
+    await warm.close()
+    var cases: [(String, String, Bool)] = []
+    if arguments.count == 3 {
+        cases = [(arguments[0], arguments[1], arguments[2] == "pipes")]
+    } else {
+        for transport in ["tcp", "ipc"] {
+            for kind in ["socket", "rep", "req"] {
+                for connecting in [false, true] { cases.append((transport, kind, connecting)) }
+            }
+        }
+    }
+    var failures = 0
+    for (transport, kind, connecting) in cases {
+        if try await !dropCheck(transport: transport, kind: kind, connecting: connecting) { failures += 1 }
+    }
+    say("drop checks failed: \(failures) of \(cases.count)")
+    exit(failures == 0 ? 0 : 1)
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "serve": try await serve(Array(arguments.dropFirst()))
 case "drop": try await drop(Array(arguments.dropFirst()))
-default: fail("usage: serve <address> … | drop <tcp|ipc> <socket|rep|req> <pipes|nopipes>")
+default: fail("usage: serve <address> … | drop [<tcp|ipc> <socket|rep|req> <pipes|nopipes>]")
 }
