@@ -50,7 +50,7 @@ extension SocketState {
                           handoffs: inout [Handoff]) -> ReadOn {
         if receivingStopped {
             statistics.drops[.receivingStopped, default: 0] += messages.count
-            messages.removeAll()
+            _ = messages.removeAll()
             return .stopped
         }
         statistics.messagesReceived += messages.count
