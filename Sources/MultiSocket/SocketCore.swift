@@ -208,6 +208,10 @@ package final class SocketCore: Sendable {
             switch state.withLock({ $0.startLinger(continuation) }) {
             case .drained:
                 continuation.resume()
+            case .waiting where options.linger <= .zero:
+                // No linger: give up at once, here, rather than from a timer that could resume this continuation
+                // on the reactor thread before this closure has returned.
+                state.withLock { $0.lingerExpired() }?.resume()
             case .waiting:
                 schedule(after: options.linger) { [state] in
                     state.withLock { $0.lingerExpired() }?.resume()

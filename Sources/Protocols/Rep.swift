@@ -106,11 +106,11 @@ public final class Rep: ProtocolRole {
     /// Shuts the replier down gracefully: stops taking requests (``/MultiSocket/Socket/stopReceiving()``: no new peer, pipes
     /// read no more, what arrives meanwhile is dropped and counted as ``/MultiSocket/DropReason/receivingStopped``), lets the
     /// workers of ``serve(workers:_:)`` handle and answer every request already read, then closes the socket,
-    /// whose linger flushes the answers. Returns once it is closed; `serve` has returned by then. Call it from
+    /// whose linger flushes the answers. Returns once it is closed; every worker of `serve` has returned by then. Call it from
     /// a SIGTERM handler or a service's graceful-shutdown hook.
     ///
     /// Requests received with ``receive()`` or ``requests`` instead are the caller's to answer: call
-    /// `socket.stopReceiving()`, answer until the sequence ends, then ``close()``. Requesters whose requests
+    /// `socket.stopReceiving()`, answer until the sequence ends, then `close()`. Requesters whose requests
     /// were not read see their pipe go (a ``Req`` resends to another replier, or fails with `brokenPath`).
     /// Runs on the caller's task; not cancellable; throws nothing.
     public func shutdown() async {

@@ -7,7 +7,7 @@
 /// no lock-step state: a timed-out or cancelled request simply forgets its id.
 ///
 /// The reply loop is the Req's: `init` starts it on the socket's I/O thread, it holds the socket's core (not
-/// the ``/MultiSocket/Socket``, nor the Req), and it ends when the socket closes — by ``close()``, or because the Req
+/// the ``/MultiSocket/Socket``, nor the Req), and it ends when the socket closes — by `close()`, or because the Req
 /// was dropped, which closes its socket. It never outlives the socket and never keeps it open.
 ///
 /// A request knows the pipe that took it. When that pipe is removed (the replier closed, crashed or

@@ -6,7 +6,7 @@
 /// answer whose survey is over (or unknown, or too short to carry an id) is dropped and counted in
 /// ``droppedAnswers``. One task, the answer loop, receives all answers: `init` starts it on the socket's I/O
 /// thread; it holds the socket's core (not the ``/MultiSocket/Socket``, nor the Surveyor) and ends when the socket closes,
-/// by ``close()`` or because the Surveyor was dropped. It never outlives the socket and never keeps it open.
+/// by `close()` or because the Surveyor was dropped. It never outlives the socket and never keeps it open.
 public final class Surveyor: ProtocolRole {
     /// An answer: its body and the path back to the respondent.
     public struct Answer: Sendable, Hashable {
