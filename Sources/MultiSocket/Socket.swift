@@ -49,7 +49,7 @@ public final class Socket: Sendable {
         connector = core.connector
     }
 
-    /// A socket dropped without ``close()`` closes itself in the background (``SocketCore/handleDropped()``).
+    /// A socket dropped without `close()` closes itself in the background (`SocketCore.handleDropped()`).
     deinit {
         core.handleDropped()
     }
