@@ -37,6 +37,8 @@ let package = Package(
         .executable(name: "FuzzHandshake", targets: ["MultiSocketFuzzHandshake"]),
         .executable(name: "FuzzAddress", targets: ["MultiSocketFuzzAddress"]),
         .executable(name: "FuzzSPFrames", targets: ["MultiSocketFuzzSPFrames"]),
+        // A child process for the lifecycle tests (graceful shutdown on SIGTERM, a dropped socket's descriptors).
+        .executable(name: "MultiSocketLifecycleFixture", targets: ["MultiSocketLifecycleFixture"]),
     ],
     targets: [
         .target(name: "CMultiSocketShims", path: "Sources/CMultiSocketShims"),
@@ -101,6 +103,8 @@ let package = Package(
                           path: "Fuzz/Targets/Address"),
         .executableTarget(name: "MultiSocketFuzzSPFrames", dependencies: ["MultiSocketFuzzHarness", "CMultiSocketFuzzDriver"],
                           path: "Fuzz/Targets/SPFrames"),
+        .executableTarget(name: "MultiSocketLifecycleFixture", dependencies: ["MultiSocketProtocols"],
+                          path: "Tests/Fixtures/Lifecycle"),
         .testTarget(
             name: "MultiSocketConnectorTests",
             dependencies: ["MultiSocketConnector", "MultiSocketTestSupport", "MultiSocketFuzzHarness"],

@@ -19,4 +19,7 @@ public enum DropReason: String, Sendable, Hashable, CaseIterable {
     case middleware
     /// The socket closed before the message could be sent (the linger time ran out).
     case lingerExpired
+    /// The message arrived after ``Socket/stopReceiving()`` (a graceful shutdown): it is not delivered, and
+    /// its pipe is read no more.
+    case receivingStopped
 }

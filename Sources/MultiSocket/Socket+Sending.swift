@@ -57,37 +57,9 @@ extension Socket {
         }
     }
 
-    /// Writes queued to-one messages to `pipe` (which the state holds for this caller), a batch per lock on
-    /// each side, while it can take more; if it turns busy or closes, another idle pipe carries on. Senders
-    /// waiting for room in the shared queue are admitted as their turn comes.
+    /// Writes queued to-one messages to `pipe` (see ``SocketCore/serve(_:)``).
     func serve(_ pipe: MessagePipe) {
-        // A quarter of the queue per hand-over: measured best on inproc and tcp (16 of 64 against 32, 48
-        // and 64; bench/NOTES.md).
-        let serveBatch = max(1, options.sendQueueSize / 4)
-        var carrier = pipe
-        var batch = Ring<Message>()
-        var admitted: [UnsafeContinuation<Bool, any Error>] = []
-        while true {
-            let step = state.withLock { $0.nextBatch(for: carrier.id, limit: serveBatch, into: &batch,
-                                                     admitted: &admitted) }
-            for continuation in admitted { continuation.resume(returning: true) }
-            admitted.removeAll(keepingCapacity: true)
-            switch step {
-            case .finished(let linger):
-                linger?.resume()
-                return
-            case .handOver(let next):
-                carrier = next
-            case .write(let drains):
-                // The pipe takes what it has room for; what it did not take goes back.
-                let outcome = carrier.link.send(batch: &batch)
-                switch state.withLock({ $0.settleBatch(on: carrier.id, drains: drains, outcome, rest: &batch) }) {
-                case .carryOn: break
-                case .handOver(let next): carrier = next
-                case .finished: return
-                }
-            }
-        }
+        core.serve(pipe)
     }
 
     /// Sends a to-destination message through the pipe its destination names, waiting while it is full.

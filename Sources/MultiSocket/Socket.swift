@@ -8,7 +8,9 @@
 ///
 /// Queues are bounded. A full send queue suspends the sender (or, with
 /// ``SocketOptions/bestEffort``, fails at once); a full receive queue stops the pipes being read.
-/// Always ``close()`` a socket: it flushes what is queued and releases its pipes.
+/// ``close()`` a socket to flush what is queued and release its pipes when you choose; a socket dropped
+/// without it (the last reference gone) closes itself the same way in the background: its listeners and
+/// dialers stop at once, what is queued lingers, then its pipes close.
 public final class Socket: Sendable {
     /// The socket's settings.
     public let options: SocketOptions
@@ -19,12 +21,14 @@ public final class Socket: Sendable {
     /// The socket's dialers, listeners and pipes.
     public let connector: Connector
 
+    /// What the library holds on to (pipes' delegate, the connector's handler, roles' loops and timers):
+    /// never this handle, whose `deinit` closes the core.
+    package let core: SocketCore
     let state: Locked<SocketState<LiveSocket>>
-    let hub = EventHub()
-    let hooks = PipeHooks()
+    let hub: EventHub
+    let hooks: PipeHooks
     /// The listeners' verdicts on pipes this socket dials (kept only with an identity).
-    let admissions = PipeAdmissions()
-    private let reactor: Reactor
+    let admissions: PipeAdmissions
 
     /// Creates a socket.
     ///
@@ -38,13 +42,19 @@ public final class Socket: Sendable {
         options.sendQueueSize = max(1, options.sendQueueSize)
         options.receiveQueueSize = max(1, options.receiveQueueSize)
         self.options = options
-        state = Locked(SocketState(options: options), rank: .socket)
         self.sendStrategy = sender
         self.receiveStrategy = receiver
-        self.reactor = options.reactorGroup.next()
-        self.connector = Connector(options: options.connector, pipeQueueSize: options.sendQueueSize, reactor: reactor,
-                                   spProtocol: options.identity?.id)
-        connector.setHandler(self)
+        core = SocketCore(receiver: receiver, options: options)
+        state = core.state
+        hub = core.hub
+        hooks = core.hooks
+        admissions = core.admissions
+        connector = core.connector
+    }
+
+    /// A socket dropped without `close()` closes itself in the background (`SocketCore.handleDropped()`).
+    deinit {
+        core.handleDropped()
     }
 
     // MARK: Connecting
@@ -242,59 +252,14 @@ public final class Socket: Sendable {
     /// The part of ``receive()`` that never suspends: a queued message, or `nil`.
     @usableFromInline
     func receiveWithoutWaiting() throws -> Message? {
-        guard receiveStrategy == .all else { throw MultiSocketError(.notSupported, "receive on a send-only socket") }
-        try Task.checkCancellation()
-        return try takeReceived()
+        try core.receiveWithoutWaiting()
     }
 
     /// The part of ``receive()`` that waits for a message: until one comes, or `timeout` (by default
     /// ``SocketOptions/receiveTimeout``) has passed.
     @usableFromInline
     func receiveWaiting(timeout: Duration? = nil) async throws -> Message {
-        guard let limit = timeout ?? options.receiveTimeout else { return try await receiveWaitingUntimed() }
-        let id = state.withLock { $0.makeID() }
-        var timer: SocketTimer?
-        defer { if let timer { cancel(timer) } }
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-                let cancelled = Task.isCancelled
-                switch state.withLock({ $0.waitForMessage(id, receiver: continuation, cancelled: cancelled) }) {
-                case .message(let message, let resume):
-                    for pipe in resume { pipe.resumeReceiving() }
-                    continuation.resume(returning: message)
-                case .suspended:
-                    // Armed once the receiver waits, so that it cannot fire before there is one to end.
-                    timer = schedule(after: limit) { [state] in
-                        state.withLock { $0.cancelReceive(id) }?.resume(
-                            throwing: MultiSocketError(.timedOut, "no message within \(limit)"))
-                    }
-                case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                }
-            }
-        } onCancel: {
-            state.withLock { $0.cancelReceive(id) }?.resume(throwing: CancellationError())
-        }
-    }
-
-    /// A wait for the next message with no deadline: no timer, and nothing captured for one (the common path).
-    private func receiveWaitingUntimed() async throws -> Message {
-        let id = state.withLock { $0.makeID() }
-        return try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Message, any Error>) in
-                let cancelled = Task.isCancelled
-                switch state.withLock({ $0.waitForMessage(id, receiver: continuation, cancelled: cancelled) }) {
-                case .message(let message, let resume):
-                    for pipe in resume { pipe.resumeReceiving() }
-                    continuation.resume(returning: message)
-                case .suspended: break
-                case .closed: continuation.resume(throwing: MultiSocketError(.closed, "socket closed"))
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                }
-            }
-        } onCancel: {
-            state.withLock { $0.cancelReceive(id) }?.resume(throwing: CancellationError())
-        }
+        try await core.receiveWaiting(timeout: timeout)
     }
 
     /// The received messages as an asynchronous sequence; it ends when the socket is closed and drained.
@@ -309,7 +274,7 @@ public final class Socket: Sendable {
     /// without a hop — the fastest path for a receive loop, an echo server or a sender. The thread serves
     /// other sockets and pipes too, so such a task must not block it (no blocking system calls, no long
     /// computation between suspensions); hand heavy work to other tasks.
-    public var executor: any TaskExecutor { reactor }
+    public var executor: any TaskExecutor { core.reactor }
 
     /// Runs `job` once `delay` has passed, on the socket's I/O thread: the one timer source of the socket
     /// (its close's linger uses it too), for roles' deadlines and resends.
@@ -319,12 +284,12 @@ public final class Socket: Sendable {
     /// cancellation: use ``cancel(_:)``. Throws nothing.
     @discardableResult
     public func schedule(after delay: Duration, _ job: @escaping @Sendable () -> Void) -> SocketTimer {
-        SocketTimer(id: reactor.schedule(after: delay, job))
+        core.schedule(after: delay, job)
     }
 
     /// Cancels a job scheduled with ``schedule(after:_:)`` that has not run yet; otherwise does nothing.
     public func cancel(_ timer: SocketTimer) {
-        reactor.cancelTimer(timer.id)
+        core.cancel(timer)
     }
 
     // MARK: Observing
@@ -349,48 +314,17 @@ public final class Socket: Sendable {
     /// is still queued is dropped (counted as ``DropReason/lingerExpired``). Received messages stay
     /// available to ``receive()``. Not cancellable.
     public func close() async {
-        switch state.withLock({ $0.beginClose() }) {
-        case .alreadyClosing:
-            await withUnsafeContinuation { continuation in
-                switch state.withLock({ $0.waitForClose(continuation) }) {
-                case .closed: continuation.resume()
-                case .suspended: break
-                }
-            }
-            return
-        case .first(let receivers, let senders):
-            // Observers hear nothing of the teardown: what they track ends with `closed`, not a lost pipe.
-            hooks.removeAll()
-            let closed = MultiSocketError(.closed, "socket closed")
-            for receiver in receivers { receiver.resume(throwing: closed) }
-            for sender in senders { sender.resume(throwing: closed) }
-        }
-        await connector.stopAccepting()
-        await linger()
-        await connector.close()
-        connector.setHandler(nil)
-        let waiters = state.withLock { $0.finishClose() }
-        hub.finish()
-        for waiter in waiters { waiter.resume() }
+        await core.close()
     }
 
-    /// Waits until every queued message reached a transport, or the linger time passed.
-    private func linger() async {
-        await withUnsafeContinuation { continuation in
-            switch state.withLock({ $0.startLinger(continuation) }) {
-            case .drained:
-                continuation.resume()
-            case .waiting:
-                schedule(after: options.linger) { [self] in
-                    state.withLock { $0.lingerExpired() }?.resume()
-                }
-            }
-        }
-    }
-
-    /// Resumes the close that waits for queues to drain, once they have.
-    func checkLinger() {
-        state.withLock { $0.lingerIfDrained() }?.resume()
+    /// Stops taking input, for a graceful shutdown: listeners and dialers stop (no new peer), pipes are read
+    /// no more (what peers send stays in the kernel), and receivers waiting on an empty queue end with
+    /// `closed`. Messages already received stay available to ``receive()``, which throws `closed` once they
+    /// are taken. Sending goes on through the pipes there are, so the messages already received can be
+    /// answered; then ``close()`` flushes the answers. Idempotent; runs on the caller's task, returns once the
+    /// listeners are closed; not cancellable; throws nothing.
+    public func stopReceiving() async {
+        await core.stopReceiving()
     }
 
     // MARK: Internals
@@ -400,17 +334,6 @@ public final class Socket: Sendable {
     }
 
     func drop(_ reason: DropReason) {
-        state.withLock { $0.count(reason) }
-        hub.emit(.messageDropped(reason))
-    }
-
-    private func takeReceived() throws -> Message? {
-        switch state.withLock({ $0.takeReceived() }) {
-        case .message(let message, let resume):
-            for pipe in resume { pipe.resumeReceiving() }
-            return message
-        case .empty: return nil
-        case .closed: throw MultiSocketError(.closed, "socket closed")
-        }
+        core.drop(reason)
     }
 }

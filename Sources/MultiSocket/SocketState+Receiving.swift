@@ -10,10 +10,16 @@ extension SocketState {
         case queued
         /// The message is queued and the queue is full: the pipe is paused until it has room.
         case pause
+        /// Input has stopped (``stopReceiving()``): the message was dropped and counted; the pipe is paused.
+        case stopped
     }
 
     /// Hands a received message to the oldest waiting receiver, or queues it.
     mutating func deliver(_ message: Message, from pipeID: UInt32) -> Delivery {
+        if receivingStopped {
+            statistics.drops[.receivingStopped, default: 0] += 1
+            return .stopped
+        }
         statistics.messagesReceived += 1
         statistics.bytesReceived += message.content.count
         while let id = receiverOrder.popFirst() {
@@ -33,6 +39,8 @@ extension SocketState {
     enum ReadOn {
         case keepReading
         case pause
+        /// Input has stopped (``stopReceiving()``): the batch was dropped and counted; the pipe is paused.
+        case stopped
     }
 
     /// Hands received messages to waiting receivers (collected in `handoffs`, to resume) and queues the
@@ -40,6 +48,11 @@ extension SocketState {
     @inline(__always)
     mutating func deliver(_ messages: inout Ring<Message>, from pipeID: UInt32,
                           handoffs: inout [Handoff]) -> ReadOn {
+        if receivingStopped {
+            statistics.drops[.receivingStopped, default: 0] += messages.count
+            _ = messages.removeAll()
+            return .stopped
+        }
         statistics.messagesReceived += messages.count
         while !receivers.isEmpty, let id = receiverOrder.popFirst() {
             guard let receiver = receivers.removeValue(forKey: id) else { continue }
@@ -83,7 +96,9 @@ extension SocketState {
     /// Takes the oldest received message.
     @inline(__always)
     mutating func takeReceived() -> TakeAction {
-        guard let message = received.popFirst() else { return lifecycle == .open ? .empty : .closed }
+        guard let message = received.popFirst() else {
+            return lifecycle == .open && !receivingStopped ? .empty : .closed
+        }
         return .message(message, resume: pipesToResume())
     }
 
@@ -102,7 +117,7 @@ extension SocketState {
     /// Registers receiver `id` waiting for the next message.
     mutating func waitForMessage(_ id: UInt64, receiver: Types.Receiver, cancelled: Bool) -> ReceiveWaitAction {
         if let message = received.popFirst() { return .message(message, resume: pipesToResume()) }
-        if lifecycle != .open { return .closed }
+        if lifecycle != .open || receivingStopped { return .closed }
         if cancelled { return .cancelled }
         receivers[id] = receiver
         receiverOrder.append(id)
@@ -118,8 +133,20 @@ extension SocketState {
     private mutating func pipesToResume() -> [Pipe] {
         // Hysteresis: paused pipes resume once the queue is half empty, so they deliver in batches
         // instead of one message per receive.
-        guard received.count <= receiveQueueSize / 2, !pausedPipes.isEmpty else { return [] }
+        guard received.count <= receiveQueueSize / 2, !pausedPipes.isEmpty, !receivingStopped else { return [] }
         defer { pausedPipes = [:] }
         return Array(pausedPipes.values)
+    }
+
+    /// Stops taking input: what pipes deliver from now on is dropped (counted as
+    /// ``DropReason/receivingStopped``) and pauses them for good, and once the queue is empty a receive finds
+    /// the socket closed. Returns the receivers waiting now (the queue is empty, or
+    /// they would not wait), to end with `closed`.
+    mutating func stopReceiving() -> [Types.Receiver] {
+        receivingStopped = true
+        let waiting = Array(receivers.values)
+        receivers = [:]
+        receiverOrder = Ring()
+        return waiting
     }
 }

@@ -61,6 +61,8 @@ struct SocketState<Types: SocketStateTypes> {
     let bestEffort: Bool
 
     var lifecycle = Lifecycle.open
+    /// The socket takes no more input (``stopReceiving()``): pipes stay paused, and an empty queue reads as closed.
+    var receivingStopped = false
     /// Received messages nobody has taken yet.
     var received = Ring<Message>()
     var receiverOrder = Ring<UInt64>()

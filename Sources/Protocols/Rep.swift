@@ -1,9 +1,11 @@
+@_spi(Internals) import MultiSocketConnector
 import Synchronization
 
 /// The replying side of request/reply (REP, 0x31; peer ``Req``, 0x30).
 ///
 /// Each request goes to whichever task is receiving; the task answers through the path the request
-/// carries, at any time and in any order. ``serve(workers:_:)`` runs a pool of such tasks.
+/// carries, at any time and in any order. ``serve(workers:_:)`` runs a pool of such tasks, and
+/// ``shutdown()`` ends it gracefully: every request already read is answered before the socket closes.
 public final class Rep: ProtocolRole {
     /// A received request: its id, its body, and the path back to the requester.
     public struct Request: Sendable, Hashable {
@@ -20,6 +22,8 @@ public final class Rep: ProtocolRole {
     /// The socket: receives from all, sends only along paths.
     public let socket: Socket
     private let malformed = Atomic(0)
+    /// The workers of ``serve(workers:_:)`` running now, and the shutdowns waiting for them to return.
+    private let serving = Locked((running: 0, waiting: [UnsafeContinuation<Void, Never>]()))
 
     /// Creates a replier. `options.identity` is replaced by ``identity``.
     public init(options: SocketOptions = .init()) {
@@ -82,14 +86,18 @@ public final class Rep: ProtocolRole {
     /// its requester gets `handlerFailed` at once rather than a timeout (over `sp+` addresses the request stays
     /// unanswered). A reply whose requester is gone, or whose pipe is full (see ``reply(to:_:)-(_,[UInt8])``), is dropped.
     ///
-    /// Returns when the socket is closed. Cancellation stops every worker (a request being handled gets no
-    /// reply, and a handler that throws because it was cancelled is not counted) and throws `CancellationError`.
+    /// Returns when the socket is closed, or once ``shutdown()`` stopped its input and the workers answered
+    /// every request already read. Cancellation stops every worker (a request being handled gets no reply,
+    /// and a handler that throws because it was cancelled is not counted) and throws `CancellationError`.
     /// - Throws: `CancellationError`; ``/MultiSocketConnector/MultiSocketError`` other than `closed`/`brokenPath` from replying.
     public func serve(workers: Int = 1,
                       _ handler: @escaping @Sendable (Request) async throws -> [UInt8]?) async throws {
+        let count = max(1, workers)
+        serving.withLock { $0.running += count }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<max(1, workers) {
+            for _ in 0..<count {
                 group.addTask { [self] in
+                    defer { workerReturned() }
                     while true {
                         let request: Request
                         do {
@@ -121,5 +129,39 @@ public final class Rep: ProtocolRole {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// Shuts the replier down gracefully: stops taking requests (``/MultiSocket/Socket/stopReceiving()``: no new peer, pipes
+    /// read no more, what arrives meanwhile is dropped and counted as ``/MultiSocket/DropReason/receivingStopped``), lets the
+    /// workers of ``serve(workers:_:)`` handle and answer every request already read, then closes the socket,
+    /// whose linger flushes the answers. Returns once it is closed; every worker of `serve` has returned by then. Call it from
+    /// a SIGTERM handler or a service's graceful-shutdown hook.
+    ///
+    /// Requests received with ``receive()`` or ``requests`` instead are the caller's to answer: call
+    /// `socket.stopReceiving()`, answer until the sequence ends, then `close()`. Requesters whose requests
+    /// were not read see their pipe go (a ``Req`` resends to another replier, or fails with `brokenPath`).
+    /// Runs on the caller's task; not cancellable; throws nothing.
+    public func shutdown() async {
+        await socket.stopReceiving()
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let idle = serving.withLock { state -> Bool in
+                if state.running == 0 { return true }
+                state.waiting.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+        await socket.close()
+    }
+
+    /// A worker of ``serve(workers:_:)`` returned: the last one resumes the shutdowns waiting.
+    private func workerReturned() {
+        let waiting = serving.withLock { state -> [UnsafeContinuation<Void, Never>] in
+            state.running -= 1
+            guard state.running == 0 else { return [] }
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }

@@ -2,9 +2,13 @@
 ///
 /// Any number of tasks may call ``request(_:timeout:resendInterval:)-([UInt8],_,_)`` at once. Each request gets its own
 /// 4-byte big-endian id (from a counter seeded randomly) in front of its body and goes to one replier,
-/// the next free one. One background task receives replies and hands each to the request with its id;
+/// the next free one. One task, the reply loop, receives replies and hands each to the request with its id;
 /// late, duplicate, unknown or malformed replies are dropped and counted in ``droppedReplies``. There is
 /// no lock-step state: a timed-out or cancelled request simply forgets its id.
+///
+/// The reply loop is the Req's: `init` starts it on the socket's I/O thread, it holds the socket's core (not
+/// the ``/MultiSocket/Socket``, nor the Req), and it ends when the socket closes — by `close()`, or because the Req
+/// was dropped, which closes its socket. It never outlives the socket and never keeps it open.
 ///
 /// A request knows the pipe that took it. When that pipe is removed (the replier closed, crashed or
 /// lost its connection) before the reply came, the request is sent again at once to another peer — or,
@@ -27,13 +31,14 @@ public final class Req: ProtocolRole {
     public init(options: SocketOptions = .init(), resendOnPeerLoss: Bool = true) {
         socket = Socket(sender: .toOne, receiver: .all, options: options.with(Self.identity))
         resendsOnPeerLoss = resendOnPeerLoss
-        core = ReqCore(seed: UInt32.random(in: .min ... .max), socket: socket)
+        core = ReqCore(seed: UInt32.random(in: .min ... .max), socket: socket.core)
         socket.addPipeObserver(core)
-        // The reply loop runs on the I/O thread: a reply read there reaches its request without a hop.
-        Task(executorPreference: socket.executor) { [socket, core] in
+        // The reply loop runs on the I/O thread: a reply read there reaches its request without a hop. It holds
+        // the socket's core, not the socket, so it ends (with `closed`) when the Req is closed or dropped.
+        Task(executorPreference: socket.executor) { [receiver = socket.core, core] in
             while true {
                 do {
-                    let message = try await socket.receive()
+                    let message = try await receiver.receive()
                     core.deliver(message.content, failed: message.flags.contains(.control))
                 } catch {
                     core.finish()

@@ -86,10 +86,11 @@ final class ReqCore: PipeObserver {
     }
 
     private let state: Locked<State>
-    /// The socket whose timers and pipes this core uses. It holds this core as an observer until it closes.
-    private let socket: Socket
+    /// The core of the socket whose timers and pipes this core uses (never the ``/MultiSocket/Socket`` handle, so that a
+    /// dropped ``Req`` closes). It holds this core as an observer until it closes.
+    private let socket: SocketCore
 
-    init(seed: UInt32, socket: Socket) {
+    init(seed: UInt32, socket: SocketCore) {
         state = Locked(State(slots: IDTable(seed: seed)))
         self.socket = socket
     }

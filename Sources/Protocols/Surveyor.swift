@@ -4,7 +4,9 @@
 /// ``survey(_:deadline:maxAnswers:)-([UInt8],_,_)`` sends a question, with a fresh 4-byte big-endian survey id, to
 /// every respondent and collects the answers that arrive before its deadline. Surveys may overlap; an
 /// answer whose survey is over (or unknown, or too short to carry an id) is dropped and counted in
-/// ``droppedAnswers``. One background task receives all answers.
+/// ``droppedAnswers``. One task, the answer loop, receives all answers: `init` starts it on the socket's I/O
+/// thread; it holds the socket's core (not the ``/MultiSocket/Socket``, nor the Surveyor) and ends when the socket closes,
+/// by `close()` or because the Surveyor was dropped. It never outlives the socket and never keeps it open.
 public final class Surveyor: ProtocolRole {
     /// An answer: its body and the path back to the respondent.
     public struct Answer: Sendable, Hashable {
@@ -25,8 +27,9 @@ public final class Surveyor: ProtocolRole {
         socket = Socket(sender: .toAll, receiver: .all, options: options.with(Self.identity))
         core = SurveyCore(seed: UInt32.random(in: .min ... .max))
         // The answer loop runs on the I/O thread: an answer read there is collected without a hop.
-        Task(executorPreference: socket.executor) { [socket, core] in
-            while let message = try? await socket.receive() {
+        // It holds the socket's core, not the socket, so it ends when the Surveyor is closed or dropped.
+        Task(executorPreference: socket.executor) { [receiver = socket.core, core] in
+            while let message = try? await receiver.receive() {
                 core.deliver(message)
             }
             core.finish()

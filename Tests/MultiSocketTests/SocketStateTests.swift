@@ -350,6 +350,33 @@ private func text(_ message: Message) -> String {
         #expect(state.received.count == 2)
     }
 
+    @Test func stoppedInputEndsWaitersKeepsWhatWasReadAndDropsTheRest() {
+        var state = State(sendQueueSize: 4, receiveQueueSize: 2, bestEffort: false)
+        _ = state.add(FakePipe(1))
+        _ = state.waitForMessage(1, receiver: "r", cancelled: false)
+        #expect(state.stopReceiving() == ["r"], "the waiting receiver ends (with closed)")
+        guard case .closed = state.waitForMessage(2, receiver: "late", cancelled: false) else {
+            Issue.record("an empty, stopped queue reads as closed")
+            return
+        }
+
+        var reading = State(sendQueueSize: 4, receiveQueueSize: 4, bestEffort: false)
+        _ = reading.add(FakePipe(1))
+        guard case .queued = reading.deliver(message("read"), from: 1) else { Issue.record("queued"); return }
+        #expect(reading.stopReceiving().isEmpty)
+        guard case .stopped = reading.deliver(message("late"), from: 1) else { Issue.record("dropped"); return }
+        var batch = Ring<Message>()
+        for name in ["b1", "b2"] { batch.append(message(name)) }
+        var handoffs: [State.Handoff] = []
+        #expect(reading.deliver(&batch, from: 1, handoffs: &handoffs) == .stopped)
+        #expect(batch.isEmpty && handoffs.isEmpty)
+        guard case .message(let kept, let resume) = reading.takeReceived() else { Issue.record("kept"); return }
+        #expect(text(kept) == "read" && resume.isEmpty, "what was read is still received; no pipe resumes")
+        guard case .closed = reading.takeReceived() else { Issue.record("then closed"); return }
+        #expect(reading.statistics.messagesReceived == 1)
+        #expect(reading.statistics.drops[.receivingStopped] == 3)
+    }
+
     // MARK: Pipes
 
     @Test func removingAPipeFailsItsWaitersAndSweepsTheIdleRing() {

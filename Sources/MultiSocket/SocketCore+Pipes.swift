@@ -1,7 +1,8 @@
 @_spi(Internals) import MultiSocketConnector
 /// How a socket hears from its connector and pipes. These run on the reactor thread or a sending task,
-/// never under a pipe lock.
-extension Socket: ConnectorHandler {
+/// never under a pipe lock. The connector and the links hold the core, never the ``Socket`` handle, so that
+/// a dropped handle can close them.
+extension SocketCore: ConnectorHandler {
     package func connectorShouldAdd(_ pipe: MessagePipe) -> String? {
         if !state.withLock({ $0.isOpen }) { return "socket closing" }
         return options.pipeVeto?(pipe)
@@ -63,6 +64,9 @@ extension Socket: ConnectorHandler {
             return true
         case .queued: return true
         case .pause: return false
+        case .stopped:
+            hub.emit(.messageDropped(.receivingStopped))
+            return false
         }
     }
 
@@ -75,9 +79,16 @@ extension Socket: ConnectorHandler {
             return keepGoing
         }
         var handoffs: [SocketState<LiveSocket>.Handoff] = []
+        let offered = messages.count
         let readOn = state.withLock { $0.deliver(&messages, from: pipeID, handoffs: &handoffs) }
         for handoff in handoffs { handoff.receiver.resume(returning: handoff.message) }
-        return readOn == .keepReading
+        switch readOn {
+        case .keepReading: return true
+        case .pause: return false
+        case .stopped:
+            for _ in 0..<offered { hub.emit(.messageDropped(.receivingStopped)) }
+            return false
+        }
     }
 
     /// Checks a peer's hello against this socket's identity and hears a listener's refusal; other internal
