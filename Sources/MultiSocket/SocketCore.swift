@@ -44,6 +44,13 @@ package final class SocketCore: Sendable {
         reactor.cancelTimer(timer.id)
     }
 
+    /// Runs `job` on the home reactor after every job already posted there, in order: a role whose receive loop
+    /// runs on ``Socket/executor`` posts work this way to have it run after the loop has taken the messages
+    /// already handed to it. Any thread; not cancellable; throws nothing.
+    package func afterPostedWork(_ job: @escaping @Sendable () -> Void) {
+        reactor.execute(job)
+    }
+
     // MARK: Receiving
 
     /// Receives the next message, as ``Socket/receive()`` does: for protocol layers whose loops must not keep

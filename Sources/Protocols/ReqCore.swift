@@ -155,7 +155,7 @@ final class ReqCore: PipeObserver {
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
-                if missedRemoval, let pipeID, socket.connector.pipe(pipeID) == nil { pipeRemoved(pipeID) }
+                if missedRemoval, let pipeID, socket.connector.pipe(pipeID) == nil { lose(pipeID) }
             }
         } onCancel: {
             state.withLock { $0.slots[id]?.waiter.take() }?.resume(throwing: CancellationError())
@@ -247,10 +247,19 @@ final class ReqCore: PipeObserver {
     }
 
     /// Wakes every request `pipe` carried that has no reply yet with ``ReqWake/peerLost`` (or, with nobody
-    /// waiting, marks it for the next wait). Runs on the thread that removed the pipe, outside the socket's
+    /// waiting, marks it for the next wait). Called on the thread that removed the pipe, outside the socket's
     /// locks; resumes the waiters outside this core's lock.
+    ///
+    /// The pipe's last replies reached the socket's queue before its removal, but the reply loop may not have
+    /// taken them yet (or was handed one and has not run). So the loss is posted to the socket's home reactor,
+    /// the reply loop's executor: it runs after the loop's pending turn, which takes every message queued before
+    /// it suspends again. A reply that arrived before its pipe went is never turned into `brokenPath`.
     func pipeRemoved(_ pipe: MessagePipe) {
-        pipeRemoved(pipe.id)
+        lose(pipe.id)
+    }
+
+    private func lose(_ pipeID: UInt32) {
+        socket.afterPostedWork { [self] in pipeRemoved(pipeID) }
     }
 
     private func pipeRemoved(_ pipeID: UInt32) {

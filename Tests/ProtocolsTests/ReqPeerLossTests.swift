@@ -89,6 +89,31 @@ struct ReqPeerLossTests {
         await req.close()
     }
 
+    /// A replier that answers and closes at once: its reply reaches the requester's queue just before its pipe
+    /// goes. The reply must win — the request succeeds, never `brokenPath` (the removal used to overtake a reply
+    /// the reply loop had not taken yet: 48 of 382 answered requests lost in one loaded run).
+    @Test(arguments: transports)
+    func aReplyThatArrivedBeforeItsPipeWentIsNotLost(over transport: ConformanceTransport) async throws {
+        for round in 0..<40 {
+            // A requester of its own each round: a pipe to the last round's closed replier could take the request.
+            let req = Req(resendOnPeerLoss: false)
+            let rep = Rep()
+            try await connect(req, to: rep, over: transport)
+            try await withTimeout(20, "round \(round)") {
+                let answering = Task {
+                    let request = try await rep.receive()
+                    try await rep.reply(to: request, request.body)
+                    await rep.close()
+                }
+                let reply = try await req.request(bytes("round \(round)"), timeout: .seconds(60), resendInterval: nil)
+                #expect(text(reply) == "round \(round)")
+                try await answering.value
+            }
+            #expect(req.pendingRequests == 0)
+            await req.close()
+        }
+    }
+
     @Test(arguments: [ConformanceTransport.inproc, .tcp])
     func closingTheRequesterFailsItsRequestsWithClosedNotAsLostPeers(over transport: ConformanceTransport) async throws {
         let req = Req(resendOnPeerLoss: false)
