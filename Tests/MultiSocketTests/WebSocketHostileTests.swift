@@ -38,7 +38,8 @@ struct WebSocketHostileTests {
         }
         let (written, end) = await flooding.value
         #expect(end == .stalled, "the server kept reading pings it could not answer (\(written) bytes)")
-        #expect(server.connector.pipe(hostilePipe.id) != nil)
+        #expect(server.connector.pipe(hostilePipe.id) != nil,
+                "the flooder's pipe was closed: \(server.statistics) after \(written) bytes, \(end)")
         let output = await hostilePipe.footprint().output
         #expect(output <= 256 * 1024, "\(output) bytes of pongs queued")
         echo.cancel()
