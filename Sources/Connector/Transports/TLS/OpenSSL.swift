@@ -9,7 +9,7 @@ import Glibc
 /// a TLS dial completes with and a TLS listen throws. The table is immutable and its functions may be called
 /// from any thread (OpenSSL 3 initialises itself thread-safely); an `SSL` object is not thread-safe, so
 /// ``TLSStream`` guards its own.
-package struct OpenSSL: @unchecked Sendable {
+package final class OpenSSL: @unchecked Sendable {
     typealias Pointer = OpaquePointer
     typealias VerifyCallback = @convention(c) (Int32, Pointer?) -> Int32
     typealias ALPNSelect = @convention(c) (
