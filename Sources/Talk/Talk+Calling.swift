@@ -188,6 +188,20 @@ extension Talk {
         }
     }
 
+    /// Sends a frame that must not be lost (stream credit) from a context that cannot wait (the receive
+    /// loop): at once when the pipe has room, else from a task that waits for room. Credits add up, so
+    /// one overtaking another does no harm. Never suspends; a gone pipe or closed socket drops it (the
+    /// stream fails through ``pipeRemoved(_:)`` or ``run()``'s end then).
+    func sendWithoutLoss(_ frame: TalkFrame, to path: MessagePath) {
+        guard let bytes = try? frame.encoded() else { return }
+        switch try? socket.trySendTo(path, bytes) {
+        case .sent, .noPeer, nil: break
+        case .wouldBlock:
+            state.withLock { $0.statistics.delayedControlFrames += 1 }
+            Task { [socket] in try? await socket.sendTo(path, bytes) }
+        }
+    }
+
     /// Forgets a caller's stream that ended (cancelled, timed out, failed to open).
     func forget(_ stream: TalkStream) {
         guard stream.isCaller else { return }

@@ -193,7 +193,8 @@ extension Talk {
                                 peerWindow: Int(frame.number), timeout: configuration.readTimeout)
         if frame.flags.contains(.requestComplete) { _ = stream.state.withLock { $0.endInput() } }
         let request = TalkRequest(operation: frame.name, payload: frame.payload, peer: source, talk: self)
-        sendNow(TalkFrame(.credit, id: frame.id, flags: .fromHandler, number: UInt32(window)), to: source)
+        // The first credit also names the path for the caller, whose writers wait for it: never dropped.
+        sendWithoutLoss(TalkFrame(.credit, id: frame.id, flags: .fromHandler, number: UInt32(window)), to: source)
         let task = Task { [self] in
             do {
                 try await body(stream, request)

@@ -12,8 +12,12 @@ public struct TalkStatistics: Sendable, Hashable {
     public var limitedCalls = 0
     /// Frames of another Talk version answered with a version mismatch.
     public var versionMismatches = 0
-    /// Control frames (credit, cancel, retry …) dropped because the peer's pipe was full.
+    /// Control frames (cancel, retry, hello …) dropped because the peer's pipe was full. Stream credit is
+    /// never dropped: see ``delayedControlFrames``.
     public var droppedControlFrames = 0
+    /// Stream credits that found the peer's pipe full on the receive loop and went out later, once it had
+    /// room (a dropped credit would stall the peer's writer for good).
+    public var delayedControlFrames = 0
     /// Pipes closed because their peer stopped heartbeating.
     public var deadPeers = 0
 }

@@ -51,10 +51,7 @@ public final class TalkStream: AsyncSequence, Sendable {
         switch state.withLock({ $0.reserve(part.count) }) {
         case .go(let ready): path = ready
         case .failed(let error): throw error
-        case .wait:
-            try await waitForCredit(part.count)
-            guard let known = state.withLock({ $0.path }) else { throw TalkError(.closed, "stream has no peer") }
-            path = known
+        case .wait: path = try await waitForCredit(part.count)
         }
         try await talk.send(TalkFrame(.part, id: id, flags: flags, payload: part), to: path)
     }
@@ -65,23 +62,15 @@ public final class TalkStream: AsyncSequence, Sendable {
         try await send(TalkCoding.encode(value, with: talk.configuration.coder))
     }
 
-    private func waitForCredit(_ bytes: Int) async throws {
+    /// Waits for credit for a part of `bytes` and returns the path it goes along. The decision to wait is
+    /// taken again, with the registration, in one transition (``TalkStreamState/reserve(_:writer:)``).
+    private func waitForCredit(_ bytes: Int) async throws -> MessagePath {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: TalkStreamState.Writer) in
-                let immediate: (any Error)?? = state.withLock { state in
-                    if let failure = state.failure { return .some(failure) }
-                    if state.path != nil, state.writers.isEmpty, bytes <= state.sendCredit {
-                        state.sendCredit -= bytes
-                        state.unacknowledged += bytes
-                        return .some(nil)
-                    }
-                    state.writers.append((bytes, continuation))
-                    return nil
-                }
-                switch immediate {
-                case .some(.some(let error)): continuation.resume(throwing: error)
-                case .some(.none): continuation.resume()
-                case .none: break
+                switch state.withLock({ $0.reserve(bytes, writer: continuation) }) {
+                case .go(let path): continuation.resume(returning: path)
+                case .failed(let error): continuation.resume(throwing: error)
+                case .wait: break
                 }
             }
         } onCancel: {
@@ -208,22 +197,17 @@ public final class TalkStream: AsyncSequence, Sendable {
 
     /// The peer's end marker. On the caller's side it also ends the exchange: writers still waiting fail.
     func receiveEnd() {
-        let (reader, timer) = state.withLock { $0.endInput() }
-        if let timer { talk.socket.cancel(timer) }
-        reader?.resume(returning: nil)
-        if isCaller {
-            let writers = state.withLock { state in
-                state.outputEnded = true
-                defer { state.writers = [] }
-                return state.writers.map(\.continuation)
-            }
-            for writer in writers { writer.resume(throwing: TalkError(.cancelled, "the handler ended stream \(id)")) }
+        let ending = state.withLock { $0.endInput(endingOutput: isCaller) }
+        if let timer = ending.timer { talk.socket.cancel(timer) }
+        ending.reader?.resume(returning: nil)
+        for writer in ending.writers {
+            writer.resume(throwing: TalkError(.cancelled, "the handler ended stream \(id)"))
         }
     }
 
     /// Credit from the peer (and, on the caller's side, the path to the handler).
     func receiveCredit(_ bytes: Int, from path: MessagePath) {
-        for writer in state.withLock({ $0.credit(bytes, from: path) }) { writer.resume() }
+        for (writer, path) in state.withLock({ $0.credit(bytes, from: path) }) { writer.resume(returning: path) }
     }
 
     /// Gives the peer `grant` more bytes, waiting for room on the pipe (credit must not be lost).
@@ -232,10 +216,11 @@ public final class TalkStream: AsyncSequence, Sendable {
         try await talk.send(TalkFrame(.credit, id: id, flags: flags, number: grant), to: path)
     }
 
-    /// Gives the peer `grant` more bytes from a context that cannot wait (the receive loop).
+    /// Gives the peer `grant` more bytes from a context that cannot wait (the receive loop): a full pipe
+    /// delays the credit, never drops it (a lost grant would stall the peer's writer for good).
     private func sendCreditNow(_ grant: UInt32?) {
         guard let grant, let path = state.withLock({ $0.path }) else { return }
-        talk.sendNow(TalkFrame(.credit, id: id, flags: flags, number: grant), to: path)
+        talk.sendWithoutLoss(TalkFrame(.credit, id: id, flags: flags, number: grant), to: path)
     }
 
     /// Iterates the parts.

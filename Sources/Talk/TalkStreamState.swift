@@ -5,7 +5,8 @@
 /// do after the lock (resume, send credit).
 struct TalkStreamState {
     typealias Reader = UnsafeContinuation<[UInt8]?, any Error>
-    typealias Writer = UnsafeContinuation<Void, any Error>
+    /// A writer waiting for credit; resumed with the path its part goes along.
+    typealias Writer = UnsafeContinuation<MessagePath, any Error>
 
     /// Where our frames go; `nil` on the caller's side until the handler's first frame names it.
     var path: MessagePath?
@@ -94,28 +95,43 @@ struct TalkStreamState {
         return .wait
     }
 
-    /// The peer's end marker: a waiting reader, if any, to resume with the end.
-    mutating func endInput() -> (Reader?, SocketTimer?) {
-        guard failure == nil else { return (nil, nil) }
-        inputEnded = true
-        let waiting = (reader, readTimer)
-        reader = nil
-        readTimer = nil
-        return waiting
+    /// What the peer's end marker lets go: the reader to resume with the end, its timer, and (when the end
+    /// also ends our output) the writers to fail.
+    struct Ending {
+        var reader: Reader?
+        var timer: SocketTimer?
+        var writers: [Writer] = []
     }
 
-    /// Credit from the peer: the writers it lets go.
-    mutating func credit(_ bytes: Int, from path: MessagePath?) -> [Writer] {
+    /// The peer's end marker. With `endingOutput` (the caller's side: the handler's end ends the exchange)
+    /// our output ends too, in the same transition, so that no writer can register after the end and wait
+    /// for credit that will never come.
+    mutating func endInput(endingOutput: Bool = false) -> Ending {
+        guard failure == nil else { return Ending() }
+        inputEnded = true
+        var ending = Ending(reader: reader, timer: readTimer)
+        reader = nil
+        readTimer = nil
+        if endingOutput {
+            outputEnded = true
+            ending.writers = writers.map(\.continuation)
+            writers = []
+        }
+        return ending
+    }
+
+    /// Credit from the peer: the writers it lets go, with the path their parts go along.
+    mutating func credit(_ bytes: Int, from path: MessagePath?) -> [(Writer, MessagePath)] {
         if self.path == nil, let path { self.path = path }
         if peerWindow == 0 { peerWindow = bytes }
         sendCredit += bytes
         unacknowledged = max(0, unacknowledged - bytes)
-        var released: [Writer] = []
-        while let first = writers.first, self.path != nil, first.bytes <= sendCredit {
+        var released: [(Writer, MessagePath)] = []
+        while let first = writers.first, let known = self.path, first.bytes <= sendCredit {
             writers.removeFirst()
             sendCredit -= first.bytes
             unacknowledged += first.bytes
-            released.append(first.continuation)
+            released.append((first.continuation, known))
         }
         return released
     }
@@ -126,7 +142,11 @@ struct TalkStreamState {
         case wait
     }
 
-    mutating func reserve(_ bytes: Int) -> Reserve {
+    /// Reserves credit for a part of `bytes`: `go` with the path, `failed`, or `wait`. With `writer`, a
+    /// `wait` registers it in the same transition (resumed by ``credit(_:from:)``, ``endInput(endingOutput:)``
+    /// or ``fail(_:)``): the decision to wait and the registration happen under one lock, so a credit, end or
+    /// failure arriving in between cannot be missed.
+    mutating func reserve(_ bytes: Int, writer: Writer? = nil) -> Reserve {
         if let failure { return .failed(failure) }
         if outputEnded { return .failed(TalkError(.badPayload, "part sent after the stream's end")) }
         if peerWindow > 0 && bytes > peerWindow {
@@ -137,6 +157,7 @@ struct TalkStreamState {
             unacknowledged += bytes
             return .go(path)
         }
+        if let writer { writers.append((bytes, writer)) }
         return .wait
     }
 

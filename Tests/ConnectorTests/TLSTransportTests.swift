@@ -260,6 +260,38 @@ struct TLSTransportTests {
         accepted.close(sendingFirst: [])
     }
 
+    /// One read decrypts as many records as the buffer has room for (not one record per call), and a
+    /// buffer smaller than a record takes the rest in later reads.
+    @Test func oneReadTakesSeveralRecords() async throws {
+        let server = try TLSServer(TLSFixtures.server())
+        defer { Task { await server.listener.close() } }
+        let client = try await connect(server.port, TLSFixtures.client()).get()
+        let accepted = try #require(await server.nextAccepted())
+        var random = FastRandom(seed: 21)
+        let payload = random.bytes(100_000)
+        await writeAll(client, payload)
+        // Every record is in the receiving socket before the read (loopback: a few milliseconds at most).
+        try await withTimeout(10, "the records reach the socket") {
+            while accepted.unreadByteCount() < payload.count { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        var buffer = [UInt8](repeating: 0, count: 200_000)
+        let first = buffer.withUnsafeMutableBytes { accepted.read(into: $0) }
+        guard case .bytes(let count) = first else {
+            Issue.record("expected bytes, got \(first)")
+            return
+        }
+        #expect(count == payload.count)
+        #expect(Array(buffer[..<count]) == payload)
+        await writeAll(client, payload)
+        client.shutdownWrite()
+        // 8 KiB reads: each smaller than a record, so OpenSSL keeps the rest of one between them.
+        let (bytes, end) = await readToEnd(accepted)
+        #expect(bytes == payload)
+        #expect(end == .end)
+        client.close(sendingFirst: [])
+        accepted.close(sendingFirst: [])
+    }
+
     /// Gathered writes go out in order, each segment encrypted from where it lies, and records the socket
     /// could not take at once still leave before the last byte counts as written.
     @Test func gatheredWriteKeepsOrder() async throws {
@@ -309,6 +341,13 @@ struct TLSTransportTests {
             return (reader, nil)
         }
         #expect(failure == nil)
+        // The socket may be full again after the last write: close_notify then leaves with a later flush,
+        // here a second shutdown once the socket has room.
+        client.shutdownWrite()
+        await offloaded {
+            var waiting = pollfd(fd: client.descriptor, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiting, 1, 5000)
+        }
         client.shutdownWrite()
         let (bytes, end) = try await #require(reader, "the socket never filled up").value
         #expect(bytes == whole)

@@ -58,6 +58,12 @@ final class TLSContext: @unchecked Sendable {
         _ = ssl.SSL_CTX_set_options(context, OpenSSL.optionNoRenegotiation | OpenSSL.optionNoCompression
                                     | (side == .server ? OpenSSL.optionServerPreference : 0))
         _ = ssl.SSL_CTX_set_num_tickets(context, 0)
+        // AES-128-GCM first: with AES instructions it encrypts ~15 % faster than AES-256-GCM (what OpenSSL
+        // puts first), and the server's preference decides.
+        _ = ssl.SSL_CTX_set_ciphersuites(context, OpenSSL.cipherSuites)
+        // Partial writes (one per record) and a write retried from another address: the stream re-offers
+        // the same bytes at the link's next write if a record ever found no room (see TLSStream.write).
+        _ = ssl.SSL_CTX_ctrl(context, OpenSSL.controlMode, OpenSSL.modePartialMovingWrite, nil)
         if let chain = configuration.certificateChain {
             try loadChain(chain)
             guard let key = configuration.privateKey else {

@@ -1,8 +1,10 @@
 import CMultiSocketShims
 import Glibc
 
-/// A ``ByteStream`` that carries TLS over a connected, non-blocking TCP socket: OpenSSL over memory BIOs,
-/// with every socket call made here (non-blocking, `MSG_NOSIGNAL`), so OpenSSL never touches the descriptor.
+/// A ``ByteStream`` that carries TLS over a connected, non-blocking TCP socket: OpenSSL over a BIO pair (two
+/// fixed rings, one each way), with every socket call made here (non-blocking, `MSG_NOSIGNAL`), so OpenSSL
+/// never touches the descriptor. The socket reads straight into the incoming ring and writes straight from
+/// the outgoing one (`BIO_nwrite0`/`BIO_nread0`): ciphertext is never copied between buffers of ours.
 ///
 /// Threads: the handshake (``advanceHandshake()``) and the read side run on the reactor thread that has the
 /// descriptor registered; ``write(_:)`` runs on the link's writer-role thread, possibly during a read. The
@@ -14,11 +16,11 @@ import Glibc
 /// ``ByteStreamRead/end``; the socket ending without it is ``ByteStreamError/truncated``; an alert or a bad
 /// record is ``ByteStreamError/security(_:)``.
 ///
-/// Writes: the plaintext is encrypted straight from the caller's segments (no copy of a whole message) and
-/// the records written to the socket as far as it takes them. Bytes encrypted but not yet on the socket are
-/// kept, and the write then claims one byte fewer than it encrypted: the link offers that byte again, and
-/// the stream counts it written once the records before it have left — so a link with nothing else to send
-/// still retries until the socket has everything.
+/// Writes: the plaintext is encrypted straight from the caller's segments into the outgoing ring (no copy
+/// of a whole message) and the records written to the socket as far as it takes them. Records not yet on
+/// the socket stay in the ring, and the write then claims one byte fewer than it encrypted: the link offers
+/// that byte again, and the stream counts it written once the records before it have left — so a link with
+/// nothing else to send still retries until the socket has everything.
 package final class TLSStream: ByteStream, @unchecked Sendable {
     /// How the handshake stands after ``advanceHandshake()``.
     enum HandshakeProgress: Equatable {
@@ -33,16 +35,19 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     private struct State {
         let ssl: OpaquePointer
-        let input: OpaquePointer
-        let output: OpaquePointer
-        /// Records taken out of OpenSSL that the socket has not taken yet (from `sent` on).
-        var records: [UInt8] = []
-        var sent = 0
+        /// Our end of the BIO pair: ciphertext for the socket is read from it, ciphertext from the socket
+        /// written to it (OpenSSL holds the other end).
+        let network: OpaquePointer
         /// Plaintext bytes at the front of the caller's next segments that are already encrypted.
         var encryptedAhead = 0
         /// The socket reached its end of file.
         var socketEnded = false
+        /// The socket failed after a read had decrypted bytes: that read returned them, the next fails.
+        var readFailure: ByteStreamError?
         var shutdownSent = false
+        /// The write side is to be shut once the records before it (close_notify last) have left: a
+        /// ``shutdownWrite()`` found the socket full, and the next flush that empties the ring shuts it.
+        var shutdownPending = false
         var closed = false
         var peerCertificate: PeerCertificate?
     }
@@ -53,6 +58,14 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
     private let state: Locked<State>
     /// The most plaintext one ``write(_:)`` encrypts (bounds the records held when the socket is slow).
     private static var writeLimit: Int { 256 * 1024 }
+    /// The outgoing ring: the records of ``writeLimit`` bytes (at most 29 bytes of framing per 16 KiB
+    /// record) and what the handshake or a close adds, so encrypting after a complete flush never runs out
+    /// of room.
+    private static var outgoingRing: Int { writeLimit + 32 * 1024 }
+    /// The ciphertext ``write(_:)`` lets gather before it gives the socket what it has.
+    private static var flushBatch: Int { 64 * 1024 }
+    /// The incoming ring: several records per `read(2)`.
+    private static var incomingRing: Int { 256 * 1024 }
 
     /// A stream over `descriptor` for `side`; a client sends `serverName` in SNI (a DNS name) and, when
     /// `verify`, checks the server's certificate against it (a name or an IP address). Any thread.
@@ -64,12 +77,16 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
         guard let ssl = library.SSL_new(context) else {
             throw MultiSocketError(.systemError, "SSL_new: \(library.drainErrors("out of memory"))")
         }
-        guard let input = library.BIO_new(library.BIO_s_mem()), let output = library.BIO_new(library.BIO_s_mem())
+        var inner: OpaquePointer?
+        var network: OpaquePointer?
+        guard library.BIO_new_bio_pair(&inner, Self.outgoingRing, &network, Self.incomingRing) == 1,
+              let inner, let network
         else {
             library.SSL_free(ssl)
-            throw MultiSocketError(.systemError, "BIO_new: out of memory")
+            throw MultiSocketError(.systemError, "BIO_new_bio_pair: \(library.drainErrors("out of memory"))")
         }
-        library.SSL_set_bio(ssl, input, output)
+        // One BIO for both directions: SSL_set_bio takes the one reference the pair gave us.
+        library.SSL_set_bio(ssl, inner, inner)
         if side == .client {
             library.SSL_set_connect_state(ssl)
             if let serverName {
@@ -84,6 +101,7 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
                         : library.SSL_set1_host(ssl, serverName)
                     if set != 1 {
                         library.SSL_free(ssl)
+                        _ = library.BIO_free(network)
                         throw MultiSocketError(.badAddress, "TLS: cannot verify the server as '\(serverName)'")
                     }
                 }
@@ -93,11 +111,14 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
         }
         self.descriptor = descriptor
         self.library = library
-        state = Locked(State(ssl: ssl, input: input, output: output))
+        state = Locked(State(ssl: ssl, network: network))
     }
 
     deinit {
-        state.withLock { library.SSL_free($0.ssl) }
+        state.withLock { state in
+            library.SSL_free(state.ssl)
+            _ = library.BIO_free(state.network)
+        }
     }
 
     /// Whether `text` is an IPv4 or IPv6 address.
@@ -151,7 +172,7 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
                 let error = library.SSL_get_error(state.ssl, status)
                 guard error == OpenSSL.errorWantRead else { return .failed(handshakeReason(state.ssl)) }
                 if case .failed(let error) = flushed { return .failed("\(error)") }
-                switch fill(&state, scratch: nil) {
+                switch fill(&state) {
                 case .filled: continue
                 case .blocked:
                     if case .blocked = flushed { return .wouldBlock(writing: true) }
@@ -218,59 +239,71 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     // MARK: Reading
 
-    /// Decrypts into `buffer`, reading the socket when OpenSSL needs more (the buffer doubles as scratch
-    /// for the ciphertext). Reactor thread. `end` after the peer's close_notify, `truncated` when the socket
-    /// ended without it, `security` for an alert or a bad record, `wouldBlock` once the socket said `EAGAIN`.
+    /// Decrypts into `buffer` as many records as it has room for, reading the socket when OpenSSL needs more.
+    /// Reactor thread. `end` after the peer's close_notify, `truncated` when the socket ended without it,
+    /// `security` for an alert or a bad record, `wouldBlock` once the socket said `EAGAIN` with nothing
+    /// decrypted.
     package func read(into buffer: UnsafeMutableRawBufferPointer) -> ByteStreamRead {
         state.withLock { state -> ByteStreamRead in
             if state.closed { return .failed(.system(EBADF)) }
-            while true {
-                library.ERR_clear_error()
-                let count = library.SSL_read(state.ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+            if let failure = state.readFailure { return .failed(failure) }
+            var total = 0
+            // Once for the whole loop: only a failure queues errors, and a failure ends the loop.
+            library.ERR_clear_error()
+            while total < buffer.count {
+                let room = Int32(clamping: buffer.count - total)
+                let count = library.SSL_read(state.ssl, buffer.baseAddress! + total, room)
                 if count > 0 {
-                    _ = flush(&state)  // A reply OpenSSL owes the peer (a key update), best effort.
-                    return .bytes(Int(count))
+                    total += Int(count)
+                    continue
                 }
                 switch library.SSL_get_error(state.ssl, count) {
                 case OpenSSL.errorZeroReturn:
-                    return .end
+                    return total > 0 ? .bytes(total) : .end
                 case OpenSSL.errorWantRead:
                     if case .failed(let error) = flush(&state) { return .failed(error) }
-                    if state.socketEnded { return .failed(.truncated) }
-                    switch fill(&state, scratch: buffer) {
+                    if state.socketEnded { return total > 0 ? .bytes(total) : .failed(.truncated) }
+                    switch fill(&state) {
                     case .filled: continue
-                    case .blocked: return .wouldBlock
+                    case .blocked: return total > 0 ? .bytes(total) : .wouldBlock
                     case .ended: state.socketEnded = true
-                    case .failed(let error): return .failed(error)
+                    case .failed(let error):
+                        guard total > 0 else { return .failed(error) }
+                        state.readFailure = error
+                        return .bytes(total)
                     }
                 default:
-                    return .failed(.security(library.drainErrors("bad TLS record")))
+                    let error = ByteStreamError.security(library.drainErrors("bad TLS record"))
+                    guard total > 0 else { return .failed(error) }
+                    state.readFailure = error
+                    return .bytes(total)
                 }
             }
+            _ = flush(&state)  // A reply OpenSSL owes the peer (a key update), best effort.
+            return .bytes(total)
         }
     }
 
     private enum Fill { case filled, blocked, ended, failed(ByteStreamError) }
 
-    /// One `read(2)` from the socket into OpenSSL's input, through `scratch` (the caller's buffer, which
-    /// the decrypted bytes overwrite afterwards) or a stack buffer.
-    private func fill(_ state: inout State, scratch: UnsafeMutableRawBufferPointer?) -> Fill {
-        func once(_ buffer: UnsafeMutableRawBufferPointer) -> Fill {
-            while true {
-                let count = Glibc.read(descriptor, buffer.baseAddress!, buffer.count)
-                if count > 0 {
-                    _ = library.BIO_write(state.input, buffer.baseAddress, Int32(count))
-                    return .filled
-                }
-                if count == 0 { return .ended }
-                let error = cms_errno()
-                if error == EINTR { continue }
-                if error == EAGAIN || error == EWOULDBLOCK { return .blocked }
-                return .failed(ByteStreamError(errno: error))
+    /// One `read(2)` from the socket straight into the incoming ring, as much as its free stretch takes.
+    private func fill(_ state: inout State) -> Fill {
+        var space: UnsafeMutablePointer<CChar>?
+        let room = library.BIO_nwrite0(state.network, &space)
+        // OpenSSL asks for more only with less than a record in the ring, which is far larger than one.
+        guard room > 0, let start = space else { return .failed(.security("TLS: the incoming ring is full")) }
+        while true {
+            let count = Glibc.read(descriptor, start, Int(room))
+            if count > 0 {
+                _ = library.BIO_nwrite(state.network, &space, Int32(count))
+                return .filled
             }
+            if count == 0 { return .ended }
+            let error = cms_errno()
+            if error == EINTR { continue }
+            if error == EAGAIN || error == EWOULDBLOCK { return .blocked }
+            return .failed(ByteStreamError(errno: error))
         }
-        if let scratch, scratch.count >= 4096 { return once(scratch) }
-        return withUnsafeTemporaryAllocation(byteCount: 17 * 1024, alignment: 16) { once($0) }
     }
 
     // MARK: Writing
@@ -290,26 +323,52 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
             var taken = state.encryptedAhead
             state.encryptedAhead = 0
             var skip = taken
-            for segment in segments where taken < Self.writeLimit {
+            // OpenSSL refused a record for want of room in the ring (not expected after a complete flush):
+            // it keeps that record and expects the same bytes again, which the link offers from `taken` on.
+            var refused = false
+            var blocked = false
+            library.ERR_clear_error()
+            for segment in segments where taken < Self.writeLimit && !refused {
                 guard skip < segment.iov_len else {
                     skip -= segment.iov_len
                     continue
                 }
-                let base = UnsafeRawPointer(segment.iov_base!) + skip
-                let count = min(segment.iov_len - skip, Self.writeLimit - taken)
+                var base = UnsafeRawPointer(segment.iov_base!) + skip
+                var count = min(segment.iov_len - skip, Self.writeLimit - taken)
                 skip = 0
-                library.ERR_clear_error()
-                let written = library.SSL_write(state.ssl, base, Int32(count))
-                guard written > 0 else {
-                    return .failed(.security(library.drainErrors("cannot encrypt")))
+                // Partial writes: SSL_write returns after each record.
+                while count > 0 {
+                    let written = Int(library.SSL_write(state.ssl, base, Int32(count)))
+                    guard written > 0 else {
+                        guard library.SSL_get_error(state.ssl, Int32(written)) == OpenSSL.errorWantWrite else {
+                            return .failed(.security(library.drainErrors("cannot encrypt")))
+                        }
+                        refused = true
+                        break
+                    }
+                    taken += written
+                    base += written
+                    count -= written
+                    // Records go out as they are made, a few at a time: the peer decrypts the first while
+                    // these are encrypted, and a socket that is full stops the encrypting.
+                    if library.BIO_ctrl_pending(state.network) >= Self.flushBatch {
+                        switch flush(&state) {
+                        case .failed(let error): return .failed(error)
+                        case .blocked: blocked = true
+                        case .done: break
+                        }
+                        if blocked { break }
+                    }
                 }
-                taken += Int(written)
+                if blocked { break }
             }
-            switch flush(&state) {
+            switch blocked ? .blocked : flush(&state) {
             case .failed(let error): return .failed(error)
             case .done: return taken > 0 ? .wrote(taken) : .wouldBlock
             case .blocked:
-                // Hold one byte back so the link comes back to push the records out.
+                // The link comes back for the refused bytes; else hold one byte back so that it comes back
+                // to push the records out.
+                if refused { return taken > 0 ? .wrote(taken) : .wouldBlock }
                 state.encryptedAhead = 1
                 return taken > 1 ? .wrote(taken - 1) : .wouldBlock
             }
@@ -318,44 +377,24 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
 
     private enum Flush: Equatable { case done, blocked, failed(ByteStreamError) }
 
-    /// Moves OpenSSL's output to the socket as far as it takes it, in chunks straight from OpenSSL's buffer;
-    /// only what the socket refused is kept, in `records` (at most one chunk), and goes first next time.
+    /// Moves OpenSSL's output to the socket as far as it takes it, straight from the outgoing ring; what the
+    /// socket refused stays there and goes first next time.
     private func flush(_ state: inout State) -> Flush {
-        while state.sent < state.records.count {
-            let result = state.records.withUnsafeBytes {
-                send($0.baseAddress! + state.sent, count: $0.count - state.sent)
-            }
-            guard case .done(let count) = result else { return result.flush }
-            state.sent += count
-        }
-        state.records.removeAll(keepingCapacity: true)
-        state.sent = 0
-        guard library.BIO_ctrl_pending(state.output) > 0 else { return .done }
-        return withUnsafeTemporaryAllocation(byteCount: Self.flushChunk, alignment: 16) { chunk -> Flush in
-            while true {
-                let count = Int(library.BIO_read(state.output, chunk.baseAddress, Int32(chunk.count)))
-                guard count > 0 else { return .done }
-                var offset = 0
-                while offset < count {
-                    let result = send(chunk.baseAddress! + offset, count: count - offset)
-                    guard case .done(let sent) = result else {
-                        // `records` is empty here (it was drained first): one copy of the rest, no per-byte loop.
-                        let rest = count - offset
-                        state.records = [UInt8](unsafeUninitializedCapacity: rest) { buffer, initialized in
-                            UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
-                                from: chunk.baseAddress! + offset, byteCount: rest)
-                            initialized = rest
-                        }
-                        return result.flush
-                    }
-                    offset += sent
+        while true {
+            var records: UnsafeMutablePointer<CChar>?
+            let count = library.BIO_nread0(state.network, &records)
+            guard count > 0, let start = records else {
+                if state.shutdownPending {
+                    state.shutdownPending = false
+                    Glibc.shutdown(descriptor, Int32(SHUT_WR))
                 }
+                return .done
             }
+            let result = send(start, count: Int(count))
+            guard case .done(let sent) = result else { return result.flush }
+            _ = library.BIO_nread(state.network, &records, Int32(sent))
         }
     }
-
-    /// The most ciphertext taken out of OpenSSL at once.
-    private static var flushChunk: Int { 64 * 1024 }
 
     private enum Sent {
         case done(Int)
@@ -384,11 +423,14 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
     // MARK: Ending
 
     /// Sends close_notify and, once every record has left, shuts the socket's write side. Reactor thread.
+    /// A socket too full to take them now gets them from the next flush that finds room (a read that
+    /// needs more from the peer flushes; so does a later ``shutdownWrite()``).
     package func shutdownWrite() {
         state.withLock { state in
             guard !state.closed else { return }
             sendCloseNotify(&state)
-            if flush(&state) == .done { Glibc.shutdown(descriptor, Int32(SHUT_WR)) }
+            state.shutdownPending = true
+            _ = flush(&state)
         }
     }
 
@@ -403,7 +445,7 @@ package final class TLSStream: ByteStream, @unchecked Sendable {
     /// The socket's unread bytes, plus the ciphertext and plaintext OpenSSL holds. Reactor thread.
     package func unreadByteCount() -> Int {
         let held = state.withLock { state in
-            Int(library.SSL_pending(state.ssl)) + library.BIO_ctrl_pending(state.input)
+            Int(library.SSL_pending(state.ssl)) + library.BIO_ctrl_wpending(state.network)
         }
         return held + Int(cms_unread_bytes(descriptor))
     }
