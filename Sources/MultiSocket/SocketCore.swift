@@ -213,20 +213,21 @@ package final class SocketCore: Sendable {
 
     /// Waits until every queued message reached a transport, or the linger time passed.
     private func linger() async {
+        // No linger: give up at once. Otherwise the timer is armed before the closer is registered, so that
+        // registering is the closure's last step: a drain on another reactor thread resuming the closer while
+        // this closure still ran (arming the timer) made the task go on there while this thread had not yet
+        // left the closure, a hand-over the thread sanitizer cannot follow through the concurrency runtime.
+        if options.linger <= .zero { state.withLock { _ = $0.lingerExpired() } }
+        let timer = options.linger <= .zero ? nil : schedule(after: options.linger) { [state] in
+            state.withLock { $0.lingerExpired() }?.resume()
+        }
         await withUnsafeContinuation { continuation in
             switch state.withLock({ $0.startLinger(continuation) }) {
-            case .drained:
-                continuation.resume()
-            case .waiting where options.linger <= .zero:
-                // No linger: give up at once, here, rather than from a timer that could resume this continuation
-                // on the reactor thread before this closure has returned.
-                state.withLock { $0.lingerExpired() }?.resume()
-            case .waiting:
-                schedule(after: options.linger) { [state] in
-                    state.withLock { $0.lingerExpired() }?.resume()
-                }
+            case .drained: continuation.resume()
+            case .waiting: break
             }
         }
+        if let timer { cancel(timer) }
     }
 
     /// Resumes the close that waits for queues to drain, once they have.

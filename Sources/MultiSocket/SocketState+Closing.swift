@@ -46,16 +46,18 @@ extension SocketState {
         case waiting
     }
 
-    /// Registers the closer that waits for the queues to drain.
+    /// Registers the closer that waits for the queues to drain (or, once ``lingerExpired()`` has been called,
+    /// lets it go at once: the linger timer may fire before the closer is registered).
     mutating func startLinger(_ closer: Types.Closer) -> LingerStart {
-        if isDrained() { return .drained }
+        if isDrained() || lingerOver { return .drained }
         lingerWaiter = closer
         return .waiting
     }
 
-    /// The linger time passed: the waiting closer, if it still waits.
+    /// The linger time passed: the waiting closer, if it still waits; a closer registered later does not wait.
     mutating func lingerExpired() -> Types.Closer? {
-        lingerWaiter.take()
+        lingerOver = true
+        return lingerWaiter.take()
     }
 
     /// Finishes closing: what is still queued is dropped (counted as ``DropReason/lingerExpired``); returns

@@ -87,6 +87,8 @@ struct SocketState<Types: SocketStateTypes> {
     var nextID: UInt64 = 0
     var statistics = SocketStatistics()
     var lingerWaiter: Types.Closer?
+    /// The linger time has passed (``lingerExpired()``): a closer registered now does not wait.
+    var lingerOver = false
     var closeWaiters: [Types.Closer] = []
 
     init(sendQueueSize: Int, receiveQueueSize: Int, bestEffort: Bool) {

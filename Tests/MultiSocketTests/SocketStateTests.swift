@@ -464,6 +464,18 @@ private func text(_ message: Message) -> String {
         #expect(state.lingerExpired() == nil, "taken once")
     }
 
+    /// The linger timer is armed before the closer registers: if it fires first, the closer does not wait.
+    @Test func aLingerTimeThatPassedBeforeTheCloserRegisteredLetsItGo() {
+        var state = State(sendQueueSize: 4, receiveQueueSize: 4, bestEffort: false)
+        let pipe = FakePipe(1)
+        _ = state.add(pipe)
+        pipe.hasPendingOutput = true
+        _ = state.beginClose()
+        #expect(state.lingerExpired() == nil, "nobody waits yet")
+        guard case .drained = state.startLinger("closer") else { Issue.record("the time is up"); return }
+        #expect(state.lingerIfDrained() == nil)
+    }
+
     @Test func lingerEndsWhenTheDispatcherEmptiesTheQueueOrTheTimeRunsOut() {
         var state = State(sendQueueSize: 4, receiveQueueSize: 4, bestEffort: false)
         _ = state.sendToOne(message("queued"))
