@@ -170,6 +170,16 @@ struct ChildProcessTests {
         #expect(try await withTimeout(20, "cat") { try await neighbour.waitUntilExit() } == .exited(0))
     }
 
+    @Test func errorsCanJoinTheOutput() async throws {
+        let child = try ChildProcess("sh", ["-c", "echo out; echo err >&2; echo out again"], errors: .sameAsOutput)
+        let result = try await withTimeout(20, "sh") { try await child.finish() }
+        #expect(result.output == "out\nerr\nout again\n")
+        #expect(result.errors == "")
+        #expect { try ChildProcess("/bin/true", output: .sameAsOutput) } throws: { error in
+            (error as? ChildProcessError)?.code == EINVAL
+        }
+    }
+
     @Test func streamsCanBeNullOrInherited() async throws {
         // `/dev/null` input: `cat` sees end-of-file at once; null output leaves nothing to read.
         let quiet = try ChildProcess("cat", output: .null, errors: .null)

@@ -9,5 +9,8 @@ extension ChildProcess {
         /// ``ChildProcess/output`` and ``ChildProcess/errors`` for the other two (drained as it arrives, so a
         /// child never blocks on a full pipe).
         case pipe
+        /// Standard error only: wherever standard output goes (`2>&1`), so the two stay interleaved as the child
+        /// wrote them (``ChildProcess/errors`` is then empty).
+        case sameAsOutput
     }
 }

@@ -56,13 +56,18 @@ public final class ChildProcess: Sendable {
     ///   - workingDirectory: where the child starts; `nil` is the test process's.
     ///   - input: standard input (`/dev/null` by default: a child never reads the test runner's terminal).
     ///   - output: standard output (a pipe by default, read through ``output``).
-    ///   - errors: standard error (a pipe by default, read through ``errors``).
+    ///   - errors: standard error (a pipe by default, read through ``errors``; ``Stdio/sameAsOutput`` merges it
+    ///     into standard output).
     ///   - newProcessGroup: whether the child leads a process group of its own.
     /// - Throws: ``ChildProcessError`` — `ENOENT` when the executable does not exist or is not on `PATH`,
-    ///   `EACCES` when it is not executable, or what `pipe2` or `posix_spawn` reported.
+    ///   `EACCES` when it is not executable, `EINVAL` for ``Stdio/sameAsOutput`` as input or output, or what
+    ///   `pipe2` or `posix_spawn` reported.
     public init(_ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
                 workingDirectory: String? = nil, input: Stdio = .null, output: Stdio = .pipe, errors: Stdio = .pipe,
                 newProcessGroup: Bool = true) throws(ChildProcessError) {
+        guard input != .sameAsOutput && output != .sameAsOutput else {
+            throw ChildProcessError("Stdio.sameAsOutput is for standard error only", code: EINVAL)
+        }
         guard let gnu = Self.gnu else {
             throw ChildProcessError("look up pipe2 and posix_spawn_file_actions_addchdir_np/addclosefrom_np "
                                     + "(glibc 2.34 or later)", code: ENOSYS)
@@ -337,6 +342,8 @@ public final class ChildProcess: Sendable {
                 posix_spawn_file_actions_addopen(&actions, target, "/dev/null", stream == 0 ? O_RDONLY : O_WRONLY, 0)
             case .pipe:
                 posix_spawn_file_actions_adddup2(&actions, pipes.child[stream], target)
+            case .sameAsOutput:
+                posix_spawn_file_actions_adddup2(&actions, 1, target)
             }
         }
         _ = gnu.closefrom(&actions, 3)
