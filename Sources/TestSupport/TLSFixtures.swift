@@ -80,20 +80,12 @@ public enum TLSFixtures {
             throw GenerationError(description: "mkdtemp failed (errno \(errno))")
         }
         let directory = String(cString: made)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try ProcessLauncher.run(process)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let bash = try ChildProcess("/bin/bash", ["-c", script], workingDirectory: directory, errors: .sameAsOutput)
+        let text = String(decoding: bash.output.readToEndBlocking(), as: UTF8.self)
+        let termination = bash.waitUntilExitBlocking()
+        guard termination.succeeded else {
             try? FileManager.default.removeItem(atPath: directory)
-            throw GenerationError(description: "the generation script exited with \(process.terminationStatus): "
-                                  + text)
+            throw GenerationError(description: "the generation script ended with \(termination): " + text)
         }
         atexit { try? FileManager.default.removeItem(atPath: TLSFixtures.directory) }
         return directory

@@ -1,5 +1,6 @@
 import MultiSocketTestSupport
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
@@ -30,40 +31,28 @@ struct MSCatProcess: Sendable {
         "ipc:///tmp/mscat-\(getpid())-\(sequence.add(1, ordering: .relaxed).newValue).sock"
     }
 
-    private let identifier: Int32
-    private let exit: Task<Int32, Never>
-    private let output: Task<Data, Never>
-    private let errors: Task<Data, Never>
+    private let child: ChildProcess
+    /// The write of `input` and the close of standard input after it (nothing without input).
+    private let feeding: Task<Void, Never>?
 
     /// Starts `mscat` with `arguments`; `input` (if any) is written to its standard input, which is then
     /// closed (without input, standard input is the null device).
     init(_ arguments: [String], input: [UInt8]? = nil) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "no mscat at \(Self.executable.path): run `swift build` first")
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let (statuses, status) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { process in
-            status.yield(process.terminationStatus)
-            status.finish()
+        let child = try ChildProcess(Self.executable.path, arguments, input: input == nil ? .null : .pipe)
+        self.child = child
+        feeding = input.map { bytes in
+            Task {
+                do {
+                    try await child.write(bytes)
+                } catch let error as ChildProcessError where error.code != EPIPE {
+                    // EPIPE: mscat stopped reading (it had what it needed); its outcome tells the rest.
+                    Issue.record("writing mscat's standard input: \(error)")
+                } catch {}
+                child.closeInput()
+            }
         }
-        let outputPipe = Pipe(), errorPipe = Pipe(), inputPipe = Pipe()
-        process.standardOutput = outputPipe
-        process.standardError = errorPipe
-        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
-        try ProcessLauncher.run(process)
-        identifier = process.processIdentifier
-        if let input {
-            try inputPipe.fileHandleForWriting.write(contentsOf: input)
-            try inputPipe.fileHandleForWriting.close()
-        }
-        exit = Task {
-            for await code in statuses { return code }
-            return -1
-        }
-        output = Self.readToEnd(outputPipe.fileHandleForReading)
-        errors = Self.readToEnd(errorPipe.fileHandleForReading)
     }
 
     /// Runs `mscat` with `arguments` (and `input`) to its end.
@@ -71,25 +60,19 @@ struct MSCatProcess: Sendable {
         try await MSCatProcess(arguments, input: input).outcome()
     }
 
-    /// Waits for the process to exit and for its output to end.
+    /// Waits for the process to exit and for its output to end (status -1 and what had arrived, when the
+    /// waiting task is cancelled).
     func outcome() async -> Outcome {
-        let status = await exit.value
-        return Outcome(status: status, output: String(decoding: await output.value, as: UTF8.self),
-                       errors: String(decoding: await errors.value, as: UTF8.self))
+        await feeding?.value
+        guard let result = try? await child.finish() else {
+            return Outcome(status: -1, output: child.output.receivedText, errors: child.errors.receivedText)
+        }
+        return Outcome(status: result.termination.status, output: result.output, errors: result.errors)
     }
 
     /// Asks the process to end (SIGTERM) and waits until it has.
     func stop() async {
-        kill(identifier, SIGTERM)
-        _ = await exit.value
-    }
-
-    /// Reads `handle` to its end on a thread of its own (the read blocks until the child closes the pipe).
-    private static func readToEnd(_ handle: FileHandle) -> Task<Data, Never> {
-        Task {
-            await withCheckedContinuation { continuation in
-                Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
-            }
-        }
+        child.terminate()
+        _ = try? await child.waitUntilExit()
     }
 }

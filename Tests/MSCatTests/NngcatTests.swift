@@ -7,29 +7,18 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct NngcatTests {
     /// `nngcat` with `arguments`, its output collected; `nil` (with a recorded issue) when it is not installed.
-    static func nngcat(_ arguments: [String]) throws -> Process? {
+    static func nngcat(_ arguments: [String]) throws -> ChildProcess? {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/nngcat") else {
             Issue.record("nngcat is required (apt-get install nng-utils)")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/nngcat")
-        process.arguments = arguments
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try ProcessLauncher.run(process)
-        return process
+        return try ChildProcess("/usr/bin/nngcat", arguments)
     }
 
-    /// What `process` printed, once it has exited (on a thread of its own).
-    static func finish(_ process: Process) async -> (status: Int32, output: String) {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let output = (process.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: output, as: UTF8.self)))
-            }.start()
-        }
+    /// What `process` printed, once it has exited (status -1 and what had arrived, when cancelled).
+    static func finish(_ process: ChildProcess) async -> (status: Int32, output: String) {
+        guard let result = try? await process.finish() else { return (-1, process.output.receivedText) }
+        return (result.termination.status, result.output)
     }
 
     /// `mscat --req --dial sp+tcp://…` against `nngcat --rep --listen tcp://…`.
@@ -37,8 +26,7 @@ struct NngcatTests {
         let port = try QuietPort.free()
         guard let rep = try Self.nngcat(["--rep", "--listen", "tcp://127.0.0.1:\(port)", "--data", "pong",
                                          "--quoted", "--count", "1"]) else { return }
-        // SIGKILL: the child inherits the test process's blocked signals, so a SIGTERM would never arrive.
-        defer { if rep.isRunning { kill(rep.processIdentifier, SIGKILL) } }
+        defer { rep.kill() }
         let req = try await MSCatProcess.run(["--req", "--dial", "sp+tcp://127.0.0.1:\(port)", "--async",
                                               "--data", "ping", "--ascii", "--recv-timeout", "20"])
         #expect(req.status == 0, "mscat: \(req.errors)")

@@ -155,27 +155,19 @@ struct StreamBridgeTests {
         s.close()
         print("ok" if bytes(got) == data.upper() else "mismatch %d %d" % (len(got), len(data)))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, "\(bridge.rawAddress.port ?? 0)"]
-        let output = Pipe()
-        process.standardOutput = output
+        let python: ChildProcess
         do {
-            try ProcessLauncher.run(process)
+            python = try ChildProcess("python3", ["-c", script, "\(bridge.rawAddress.port ?? 0)"], errors: .inherit)
         } catch {
             Issue.record("python3 is required for this test (apt-get install python3): \(error)")
             await bridge.close()
             return
         }
-        let printed = try await withTimeout(60, "the python client") {
-            await offloaded {
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return String(decoding: data, as: UTF8.self)
-            }
+        let (printed, termination) = try await withTimeout(60, "the python client") {
+            (try await python.output.text(), try await python.waitUntilExit())
         }
         #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
-        #expect(process.terminationStatus == 0)
+        #expect(termination == .exited(0))
         try await withTimeout(20, "tables empty") {
             await eventually {
                 bridge.bridgeEndpoint.tableCounts == (0, 0, 0) && bridge.rawEndpoint.tableCounts == (0, 0, 0)

@@ -13,24 +13,11 @@ struct MutualTLSExampleTests {
     @Test func exampleAdmitsOneClientAndRefusesTheOther() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "no MultiSocketMutualTLS at \(Self.executable.path): run `swift build` first")
-        let process = Process()
-        process.executableURL = Self.executable
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let (statuses, status) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { process in
-            status.yield(process.terminationStatus)
-            status.finish()
+        let example = try ChildProcess(Self.executable.path, errors: .sameAsOutput)
+        let (termination, transcript) = try await withTimeout(30, "the example to exit") {
+            (try await example.waitUntilExit(), try await example.output.text())
         }
-        try ProcessLauncher.run(process)
-        let reader = Task.detached { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
-        let code = try await withTimeout(30, "the example to exit") {
-            for await code in statuses { return code }
-            return Int32(-1)
-        }
-        let transcript = await reader.value
+        let code = termination.status
         #expect(code == 0, "\(transcript)")
         #expect(transcript.contains("client-a: hello, you said 'ping from a'"), "\(transcript)")
         #expect(transcript.contains("server: refused a pipe: CN=client-b is not on the list"), "\(transcript)")

@@ -92,31 +92,21 @@ struct TLSInteropTests {
     /// Our raw dialer, with a client certificate, against `openssl s_server` requiring one: each side
     /// verifies the other, bytes go both ways, and our close ends its session in order.
     @Test func ourDialerTalksToOpensslServer() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
-                             "-cert", TLSFixtures.path("server.pem"), "-key", TLSFixtures.path("server.key"),
-                             "-Verify", "1", "-CAfile", TLSFixtures.path("ca.pem")]
-        let server = Python.Running(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
-                                    errors: Foundation.Pipe())
-        process.standardInput = server.input
-        process.standardOutput = server.output
-        process.standardError = server.errors
-        try ProcessLauncher.run(process)
+        let server = Python.Running(child: try ChildProcess("openssl", [
+            "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+            "-cert", TLSFixtures.path("server.pem"), "-key", TLSFixtures.path("server.key"),
+            "-Verify", "1", "-CAfile", TLSFixtures.path("ca.pem"),
+        ], input: .pipe))
         // It prints "ACCEPT 127.0.0.1:<port>" once it listens.
-        let output = server.output.fileHandleForReading
-        let printed = await offloaded { () -> String in
-            var text = ""
-            while !text.contains("ACCEPT ") || !text.hasSuffix("\n") {
-                let chunk = output.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
+        let output = server.child.output
+        let accepting = try await withTimeout(20, "openssl s_server to listen") { () -> String? in
+            while let line = try await output.line() {
+                if line.hasPrefix("ACCEPT ") { return line }
             }
-            return text
+            return nil
         }
-        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }),
-              let port = line.split(separator: ":").last.flatMap({ UInt16($0) }) else {
-            Issue.record("openssl s_server printed '\(printed)'")
+        guard let line = accepting, let port = line.split(separator: ":").last.flatMap({ UInt16($0) }) else {
+            Issue.record("openssl s_server printed '\(output.receivedText)'")
             return
         }
         let client = Socket(options: SocketOptions(connector: ConnectorOptions(endpoint: EndpointOptions(
@@ -131,7 +121,7 @@ struct TLSInteropTests {
         let connected = try await client.receive()
         #expect(connected.kind == .connected)
         try await client.sendTo(connected.source, Array("hello from multisocket\n".utf8))
-        try server.input.fileHandleForWriting.write(contentsOf: Array("hello from s_server\n".utf8))
+        try await server.child.write(Array("hello from s_server\n".utf8))
         var received: [UInt8] = []
         while !received.contains(UInt8(ascii: "\n")) {
             received += try await withTimeout(10, "s_server's line") { try await client.receive() }.content
@@ -180,16 +170,8 @@ struct TLSInteropTests {
 /// Runs a command-line tool to its end with standard input closed.
 enum Tool {
     static func run(_ name: String, _ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [name] + arguments
-        let running = Python.Running(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
-                                     errors: Foundation.Pipe())
-        process.standardInput = running.input
-        process.standardOutput = running.output
-        process.standardError = running.errors
-        try ProcessLauncher.run(process)
-        try running.input.fileHandleForWriting.close()
-        return await running.finish()
+        let tool = try ChildProcess(name, arguments)
+        let result = try await tool.finish()
+        return (result.termination.status, result.output, result.errors)
     }
 }

@@ -10,73 +10,41 @@ enum Python {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop")
     static let missing = "python3 with the 'websockets' package is required (python3 -m pip install websockets)"
 
-    /// A started `python3 <script> <arguments>`, its output pipes, and its standard input.
-    struct Running: @unchecked Sendable {
-        let process: Process
-        let input: Foundation.Pipe
-        let output: Foundation.Pipe
-        let errors: Foundation.Pipe
+    /// A started `python3 <script> <arguments>` (or another tool), its output pipes, and its standard input.
+    struct Running: Sendable {
+        let child: ChildProcess
 
-        /// The first line the script prints, read on a thread of its own.
+        /// The first line the script prints (empty if its output ends first).
         func firstLine() async -> String {
-            let handle = output.fileHandleForReading
-            return await offloaded {
-                var bytes: [UInt8] = []
-                while !bytes.contains(10) {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    bytes += chunk
-                }
-                return String(decoding: bytes.prefix { $0 != 10 }, as: UTF8.self)
-            }
+            (try? await child.output.line()) ?? ""
         }
 
-        /// Waits for the exit, on a thread of its own; returns the status and everything printed.
+        /// Waits for the exit; returns the status and everything printed (status -1 and what had arrived,
+        /// when the waiting task is cancelled).
         func finish() async -> (status: Int32, output: String, errors: String) {
-            let process = self.process
-            let output = self.output.fileHandleForReading
-            let errors = self.errors.fileHandleForReading
-            return await offloaded {
-                let printed = output.readDataToEndOfFile()
-                let complaints = errors.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: printed, as: UTF8.self),
-                        String(decoding: complaints, as: UTF8.self))
+            guard let result = try? await child.finish() else {
+                return (-1, child.output.receivedText, child.errors.receivedText)
             }
+            return (result.termination.status, result.output, result.errors)
         }
 
         /// Closes its standard input (the echo server's cue to exit) and waits for it.
         func stop() async {
-            try? input.fileHandleForWriting.close()
-            let process = self.process
-            await offloaded { process.waitUntilExit() }
+            child.closeInput()
+            _ = try? await child.waitUntilExit()
         }
     }
 
     static func start(_ script: String, _ arguments: [String] = []) throws -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", interop.appendingPathComponent(script).path] + arguments
-        let running = Running(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
-                              errors: Foundation.Pipe())
-        process.standardInput = running.input
-        process.standardOutput = running.output
-        process.standardError = running.errors
-        try ProcessLauncher.run(process)
-        return running
+        Running(child: try ChildProcess("python3", [interop.appendingPathComponent(script).path] + arguments,
+                                        input: .pipe))
     }
 
     /// Whether `python3 -c "import websockets"` succeeds; records a failing issue saying what is missing if not.
     static func requireWebSockets() async -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import websockets"]
-        let running = Running(process: process, input: Foundation.Pipe(), output: Foundation.Pipe(),
-                              errors: Foundation.Pipe())
-        process.standardOutput = running.output
-        process.standardError = running.errors
+        let running: Running
         do {
-            try ProcessLauncher.run(process)
+            running = Running(child: try ChildProcess("python3", ["-c", "import websockets"]))
         } catch {
             Issue.record("\(missing): cannot run python3: \(error)")
             return false

@@ -1,7 +1,6 @@
 import Foundation
 import Glibc
 import MultiSocketTestSupport
-import Synchronization
 import Testing
 
 /// The built `soak` executable run as a child process, its standard output read line by line as it comes.
@@ -13,62 +12,13 @@ final class SoakProcess: Sendable {
     static let executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("soak")
 
-    /// The lines printed so far and not yet taken by ``line(_:timeout:where:)``, in order.
-    private let lines: AsyncStream<String>
-    /// Everything printed so far, for messages.
-    private let transcript = Transcript()
-    private let identifier: Int32
-    private let exit: Task<Int32, Never>
+    private let child: ChildProcess
 
     /// Starts `soak` with `arguments`.
     init(_ arguments: [String]) throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                      "no soak at \(Self.executable.path): run `swift build` first")
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let (statuses, status) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { process in
-            status.yield(process.terminationStatus)
-            status.finish()
-        }
-        let outputPipe = Pipe(), errorPipe = Pipe()
-        process.standardOutput = outputPipe
-        process.standardError = errorPipe
-        process.standardInput = FileHandle.nullDevice
-        try ProcessLauncher.run(process)
-        identifier = process.processIdentifier
-        exit = Task {
-            for await code in statuses { return code }
-            return -1
-        }
-        let (lines, continuation) = AsyncStream<String>.makeStream()
-        self.lines = lines
-        let output = outputPipe.fileHandleForReading
-        let transcript = self.transcript
-        Thread.detachNewThread {
-            var pending = Data()
-            while true {
-                let chunk = output.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    transcript.lines.withLock { $0.append(line) }
-                    continuation.yield(line)
-                }
-            }
-            continuation.finish()
-        }
-        let errorHandle = errorPipe.fileHandleForReading
-        Thread.detachNewThread {
-            while true {
-                let chunk = errorHandle.availableData
-                if chunk.isEmpty { break }
-                transcript.errors.withLock { $0.append(chunk) }
-            }
-        }
+        child = try ChildProcess(Self.executable.path, arguments)
     }
 
     /// Takes lines until one satisfies `match` and returns it; lines before it are consumed. Fails after
@@ -76,10 +26,12 @@ final class SoakProcess: Sendable {
     @discardableResult
     func line(_ what: String, timeout: Double = 20, where match: @escaping @Sendable (String) -> Bool) async throws
         -> String {
-        let lines = self.lines
+        let output = child.output
         do {
             return try await withTimeout(timeout, what) {
-                for await line in lines where match(line) { return line }
+                while let line = try await output.line() {
+                    if match(line) { return line }
+                }
                 throw TimeoutError(what: "\(what) (the output ended)", seconds: 0)
             }
         } catch {
@@ -88,21 +40,25 @@ final class SoakProcess: Sendable {
         }
     }
 
-    /// Every line printed so far.
-    var printed: [String] { transcript.lines.withLock { $0 } }
+    /// Every whole line printed so far.
+    var printed: [String] {
+        let text = child.output.receivedText
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return Array(lines.dropLast())
+    }
 
     /// Standard error so far.
-    var errorOutput: String { transcript.errors.withLock { String(decoding: $0, as: UTF8.self) } }
+    var errorOutput: String { child.errors.receivedText }
 
     /// Sends `signal` to the process.
     func kill(_ signal: Int32) {
-        _ = Glibc.kill(identifier, signal)
+        child.signal(signal)
     }
 
     /// Waits for the process to exit; returns its status (or the signal that ended it).
     @discardableResult
     func waitForExit() async -> Int32 {
-        await exit.value
+        (try? await child.waitUntilExit())?.status ?? -1
     }
 
     /// Ends the process (SIGKILL) and waits until it has gone.
@@ -110,10 +66,4 @@ final class SoakProcess: Sendable {
         kill(SIGKILL)
         await waitForExit()
     }
-}
-
-/// What a child printed: standard output as lines, standard error as bytes.
-private final class Transcript: Sendable {
-    let lines = Mutex<[String]>([])
-    let errors = Mutex(Data())
 }

@@ -11,7 +11,7 @@ struct TalkBrowserTests {
         let found = ["/usr/bin/chromium", "/usr/local/bin/chromium"].contains { FileManager.default.isExecutableFile(atPath: $0) }
         try #require(found, "chromium is required (apt-get install -y chromium)")
         let journal = Journal()
-        let ok = try await withTimeout(90, "chromium self-check") { try await selfCheck(journal: journal, launch: ProcessLauncher.run) }
+        let ok = try await withTimeout(90, "chromium self-check") { try await selfCheck(journal: journal, launch: Self.launch) }
         let lines = journal.all
         #expect(ok, "\(lines)")
         // The page's call reached the server.
@@ -22,5 +22,14 @@ struct TalkBrowserTests {
         // sets data-status="ok" on its body, which it reports to the server.
         #expect(lines.contains("page: <body data-status=\"ok\">"))
         #expect(lines.contains("server: the page reports status ok"))
+    }
+
+    /// Starts the browser as a ``ChildProcess`` (output discarded); what it returns ends it and waits for it.
+    static func launch(_ command: [String]) throws -> @Sendable () async -> Void {
+        let browser = try ChildProcess(command[0], Array(command.dropFirst()), output: .null, errors: .null)
+        return {
+            browser.terminate()
+            _ = try? await browser.waitUntilExit()
+        }
     }
 }

@@ -9,24 +9,15 @@ enum Node {
     static let interop = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop")
 
-    /// Runs `node --experimental-websocket <script> <arguments>` to its end, on a thread of its own; returns
-    /// its status and everything it printed.
+    /// Runs `node --experimental-websocket <script> <arguments>` to its end; returns its status and everything
+    /// it printed (standard output and error, interleaved).
+    /// - Throws: ``ChildProcessError`` when node is not installed; `CancellationError` when cancelled.
     static func run(_ script: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", "--no-warnings", "--experimental-websocket",
-                             interop.appendingPathComponent(script).path] + arguments
-        let output = Foundation.Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try ProcessLauncher.run(process)
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                let printed = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: printed, as: UTF8.self)))
-            }
-        }
+        let node = try ChildProcess("node", ["--no-warnings", "--experimental-websocket",
+                                             interop.appendingPathComponent(script).path] + arguments,
+                                    errors: .sameAsOutput)
+        let result = try await node.finish()
+        return (result.termination.status, result.output)
     }
 }
 

@@ -88,30 +88,38 @@ public func listen(_ talk: Talk, on hostPort: String) throws -> Address {
 /// Headless Chromium showing `url` in real time (no virtual clock: the page's heartbeats and timeouts run
 /// as they would for a person), with a profile of its own; ``stop()`` ends it.
 final class Chromium: Sendable {
-    private let process: Process
+    private let stopBrowser: @Sendable () async -> Void
     private let profile: URL
 
-    init(_ url: String, launch: (Process) throws -> Void) throws {
+    /// Starts the browser through `launch` (see ``selfCheck(journal:launch:)``).
+    init(_ url: String, launch: (_ command: [String]) throws -> @Sendable () async -> Void) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("talkweb-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--no-first-run", "--user-data-dir=\(profile.path)", url]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try launch(process)
+        stopBrowser = try launch(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                  "--no-first-run", "--user-data-dir=\(profile.path)", url])
     }
 
-    /// Ends the browser and waits for it, on a thread of its own.
+    /// Ends the browser, waits for it, and removes its profile.
     func stop() async {
-        let process = self.process
-        let profile = self.profile
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                if process.isRunning { process.terminate() }
-                process.waitUntilExit()
-                try? FileManager.default.removeItem(at: profile)
-                continuation.resume()
+        await stopBrowser()
+        try? FileManager.default.removeItem(at: profile)
+    }
+
+    /// Starts `command` (its first element found on the PATH) with Foundation's `Process`, its output
+    /// discarded; returns what ends it (SIGTERM) and waits for its exit on a thread of its own.
+    static func launch(_ command: [String]) throws -> @Sendable () async -> Void {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread {
+                    if process.isRunning { process.terminate() }
+                    process.waitUntilExit()
+                    continuation.resume()
+                }
             }
         }
     }
@@ -119,16 +127,21 @@ final class Chromium: Sendable {
 
 /// Serves on a free port, runs headless Chromium through the page, prints what happened; `true` when the
 /// page, the server's call into it and its notifications all succeeded.
-/// `launch` starts the browser process (`process.run()`; a test passes its own, which serializes launches).
+/// `launch` starts the browser: it is given the command (`chromium` and its arguments, the program to be found
+/// on the PATH), starts it with its output discarded, and returns what ends it and waits for its exit. `nil`
+/// (the default) uses Foundation's `Process`; the tests pass their own launcher (Foundation's `Process.run()`
+/// can crash on Linux when many processes come and go).
+/// - Throws: what `launch` throws (no browser), or what listening on a free port throws.
 public func selfCheck(journal: Journal = Journal(),
-                      launch: (Process) throws -> Void = { try $0.run() }) async throws -> Bool {
+                      launch: ((_ command: [String]) throws -> @Sendable () async -> Void)? = nil)
+    async throws -> Bool {
     let talk = makeServer(journal)
     let address = try listen(talk, on: "127.0.0.1:0")
     let url = "http://127.0.0.1:\(address.port ?? 0)/talk/"
     journal.note("serving \(url)")
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await talk.run() }
-        let browser = try Chromium(url, launch: launch)
+        let browser = try Chromium(url, launch: launch ?? Chromium.launch)
         // The page reports the data-status it set on its <body>; a page that never does fails after a minute.
         let timeout = Task {
             try await Task.sleep(for: .seconds(60))
