@@ -54,7 +54,26 @@ struct DroppedSocketTests {
     }
 
     static func address(_ transport: String, _ label: String) -> String {
-        transport == "ipc" ? "ipc:///tmp/ms-drop-\(label)-\(UInt32.random(in: 0 ... .max)).sock" : "tcp://127.0.0.1:0"
+        transport == "ipc" ? "ipc:///tmp/ms-drop-\(label)-\(UInt32.random(in: 0 ... .max)).sock"
+            : "tcp://127.0.0.1:\((try? QuietPort.free()) ?? 0)"
+    }
+
+    /// Listens on `address` again. A port below the ephemeral range (``QuietPort``) is not taken by other
+    /// tests' outgoing connections, but a child process another suite is starting holds a copy of every
+    /// descriptor between its fork and exec: `addressInUse` then is retried for up to two seconds.
+    static func listenAgain(_ address: String) async throws -> Socket {
+        let clock = ContinuousClock()
+        let start = clock.now
+        while true {
+            let socket = Socket()
+            do {
+                try socket.listen(address)
+                return socket
+            } catch let error as MultiSocketError where error.code == .addressInUse && clock.now - start < .seconds(2) {
+                await socket.close()
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
     }
 
     @Test(arguments: Kind.allCases, ["tcp", "ipc"])
@@ -64,8 +83,7 @@ struct DroppedSocketTests {
         if transport == "ipc" {
             #expect(!FileManager.default.fileExists(atPath: opened.bound.path), "socket file left behind")
         }
-        let again = Socket()
-        try again.listen("\(opened.bound)")
+        let again = try await Self.listenAgain("\(opened.bound)")
         await again.close()
         await opened.peer.close()
     }
@@ -81,8 +99,7 @@ struct DroppedSocketTests {
         if transport == "ipc" {
             #expect(!FileManager.default.fileExists(atPath: opened.bound.path), "socket file left behind")
         }
-        let again = Socket()
-        try again.listen("\(opened.bound)")
+        let again = try await Self.listenAgain("\(opened.bound)")
         await again.close()
         await opened.peer.close()
     }
