@@ -24,6 +24,8 @@ extension Logger {
                                                      "error": "\(error)"])
         case .messageDropped(let reason):
             debug("message dropped", metadata: ["reason": "\(reason)"])
+        case .handlerFailed(let path, let error):
+            warning("handler failed", metadata: ["path": "\(path)", "error": "\(error)"])
         @unknown default:
             debug("socket event", metadata: ["event": "\(event)"])
         }
