@@ -3,7 +3,7 @@
 extension MessageCoder {
     /// The content for `value`.
     /// - Throws: ``ContentCodingError`` (`encoding`).
-    public func content<Value: Encodable>(of value: Value) throws(ContentCodingError) -> [UInt8] {
+    public func content<Value: Encodable>(of value: Value) throws -> [UInt8] {
         do {
             return try encode(value)
         } catch {
@@ -14,7 +14,7 @@ extension MessageCoder {
     /// The value `content` encodes; `message` (the message it came in, if any) is kept in the error.
     /// - Throws: ``ContentCodingError`` (`decoding`), holding `content` and `message`.
     public func value<Value: Decodable>(_ type: Value.Type, from content: [UInt8],
-                                        in message: Message? = nil) throws(ContentCodingError) -> Value {
+                                        in message: Message? = nil) throws -> Value {
         do {
             return try decode(type, from: content)
         } catch {
@@ -28,7 +28,7 @@ extension Message {
     /// The content decoded as a `type` (JSON unless `coder` says otherwise).
     /// - Throws: ``ContentCodingError`` (`decoding`), which keeps this message.
     public func decode<Value: Decodable>(_ type: Value.Type,
-                                         coder: some MessageCoder = JSONMessageCoder()) throws(ContentCodingError) -> Value {
+                                         coder: some MessageCoder = JSONMessageCoder()) throws -> Value {
         try coder.value(type, from: content, in: self)
     }
 }

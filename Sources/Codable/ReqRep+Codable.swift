@@ -72,7 +72,7 @@ extension Rep.Request {
     /// The request's body decoded as a `type` with `coder` (JSON by default).
     /// - Throws: ``ContentCodingError`` (`decoding`, holding the body).
     public func decode<Value: Decodable>(_ type: Value.Type,
-                                         coder: some MessageCoder = JSONMessageCoder()) throws(ContentCodingError) -> Value {
+                                         coder: some MessageCoder = JSONMessageCoder()) throws -> Value {
         try coder.value(type, from: body)
     }
 }

@@ -15,7 +15,7 @@ extension Surveyor.Answer {
     /// The answer's body decoded as a `type` with `coder` (JSON by default).
     /// - Throws: ``ContentCodingError`` (`decoding`, holding the body).
     public func decode<Value: Decodable>(_ type: Value.Type,
-                                         coder: some MessageCoder = JSONMessageCoder()) throws(ContentCodingError) -> Value {
+                                         coder: some MessageCoder = JSONMessageCoder()) throws -> Value {
         try coder.value(type, from: body)
     }
 }
@@ -34,7 +34,7 @@ extension Respondent.Survey {
     /// The question's body decoded as a `type` with `coder` (JSON by default).
     /// - Throws: ``ContentCodingError`` (`decoding`, holding the body).
     public func decode<Value: Decodable>(_ type: Value.Type,
-                                         coder: some MessageCoder = JSONMessageCoder()) throws(ContentCodingError) -> Value {
+                                         coder: some MessageCoder = JSONMessageCoder()) throws -> Value {
         try coder.value(type, from: body)
     }
 }
